@@ -1,0 +1,337 @@
+//! Bucket brigades: the streams of data Apache's filters pass along. See
+//! <https://apr.apache.org/docs/apr-util/1.6/group___a_p_r___util___bucket___brigades.html>.
+//!
+//! A [`Brigade`] lives in a pool and holds a ring of [`Bucket`]s allocated from a
+//! [`BucketAlloc`]. Reading a bucket of any type (heap, file, pipe, socket) goes through its
+//! type's `read`, which may morph it into a heap bucket in place; metadata buckets (EOS,
+//! FLUSH) carry no data. Operations that remove buckets take the brigade, not a bucket
+//! borrow, so no `&Bucket` outlives its bucket.
+
+use crate::error::AprError;
+use crate::pool::Pool;
+use crate::sys;
+use std::cell::UnsafeCell;
+use std::ffi::c_char;
+
+/// A view of an `apr_bucket_alloc_t`.
+#[repr(transparent)]
+pub struct BucketAlloc(sys::apr_bucket_alloc_t);
+
+impl BucketAlloc {
+    /// Borrows a bucket allocator (e.g. `conn->bucket_alloc`).
+    ///
+    /// # Safety
+    /// `a` is valid for `'a`.
+    pub unsafe fn from_raw<'a>(a: *mut sys::apr_bucket_alloc_t) -> &'a BucketAlloc {
+        // SAFETY: repr(transparent) over an opaque struct; valid for 'a per the caller.
+        unsafe { &*(a as *const BucketAlloc) }
+    }
+
+    /// Creates an allocator whose memory comes from `pool`.
+    pub fn create(pool: &Pool) -> &BucketAlloc {
+        // SAFETY: the allocator is registered for cleanup on the live pool.
+        unsafe { BucketAlloc::from_raw(sys::apr_bucket_alloc_create(pool.as_raw())) }
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut sys::apr_bucket_alloc_t {
+        self as *const BucketAlloc as *mut sys::apr_bucket_alloc_t
+    }
+}
+
+/// What a bucket is, as far as a filter cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BucketKind {
+    /// End of stream: nothing follows.
+    Eos,
+    /// Flush: send what came before now.
+    Flush,
+    /// Another metadata bucket (e.g. an error bucket); no data.
+    OtherMetadata,
+    /// A file bucket; read it in chunks.
+    File,
+    /// Any other data bucket (heap, transient, pool, mmap, pipe, socket, immortal).
+    Data,
+}
+
+/// A view of one `apr_bucket`.
+#[repr(transparent)]
+pub struct Bucket(UnsafeCell<sys::apr_bucket>);
+
+impl Bucket {
+    fn as_raw(&self) -> *mut sys::apr_bucket {
+        self.0.get()
+    }
+
+    /// What kind of bucket this is.
+    pub fn kind(&self) -> BucketKind {
+        let e = self.as_raw();
+        // SAFETY: e is a live bucket; the type tests only compare its type pointer.
+        unsafe {
+            if sys::bucket_is_eos(e) {
+                BucketKind::Eos
+            } else if sys::bucket_is_flush(e) {
+                BucketKind::Flush
+            } else if sys::bucket_is_metadata(e) {
+                BucketKind::OtherMetadata
+            } else if sys::bucket_is_file(e) {
+                BucketKind::File
+            } else {
+                BucketKind::Data
+            }
+        }
+    }
+
+    /// The bucket's length in bytes; `None` when unknown until read (pipe, socket).
+    pub fn len(&self) -> Option<usize> {
+        // SAFETY: reading the length field of a live bucket.
+        let len = unsafe { (*self.as_raw()).length };
+        (len != usize::MAX).then_some(len)
+    }
+
+    /// True for a zero-length bucket (metadata buckets are empty).
+    pub fn is_empty(&self) -> bool {
+        self.len() == Some(0)
+    }
+
+    /// Reads the bucket's data. `block` chooses a blocking read for pipe/socket buckets.
+    /// A file or pipe bucket may split itself so that this bucket holds one chunk; the rest
+    /// follows as the next bucket.
+    ///
+    /// # Errors
+    /// The APR status of the read (`EAGAIN` for a non-blocking read with nothing ready).
+    pub fn read(&self, block: bool) -> Result<&[u8], AprError> {
+        let mut data: *const c_char = std::ptr::null();
+        let mut len: usize = 0;
+        let mode = if block {
+            sys::APR_BLOCK_READ
+        } else {
+            sys::APR_NONBLOCK_READ
+        };
+        // SAFETY: a live bucket; data/len receive a pointer into the bucket's own storage.
+        let status = unsafe { sys::bucket_read(self.as_raw(), &mut data, &mut len, mode) };
+        AprError::check(status)?;
+        if data.is_null() || len == 0 {
+            return Ok(&[]);
+        }
+        // SAFETY: APR guarantees len readable bytes at data while the bucket lives.
+        Ok(unsafe { std::slice::from_raw_parts(data as *const u8, len) })
+    }
+
+    /// Splits this bucket at `point`; the second part becomes the next bucket.
+    ///
+    /// # Errors
+    /// The APR status (e.g. `APR_ENOTIMPL` for a metadata bucket).
+    pub fn split(&self, point: usize) -> Result<(), AprError> {
+        // SAFETY: a live bucket in a brigade; split links the new bucket after it.
+        AprError::check(unsafe { sys::bucket_split(self.as_raw(), point) })
+    }
+}
+
+/// A view of an `apr_bucket_brigade`.
+#[repr(transparent)]
+pub struct Brigade(UnsafeCell<sys::apr_bucket_brigade>);
+
+impl Brigade {
+    /// Borrows a brigade.
+    ///
+    /// # Safety
+    /// `b` is a valid brigade whose pool lives for `'a`.
+    pub unsafe fn from_raw<'a>(b: *mut sys::apr_bucket_brigade) -> &'a Brigade {
+        // SAFETY: repr(transparent) over UnsafeCell<apr_bucket_brigade>; valid for 'a.
+        unsafe { &*(b as *const Brigade) }
+    }
+
+    pub(crate) fn as_raw(&self) -> *mut sys::apr_bucket_brigade {
+        self.0.get()
+    }
+
+    /// Creates an empty brigade in `pool`, with buckets from `alloc`.
+    pub fn create<'p>(pool: &'p Pool, alloc: &'p BucketAlloc) -> &'p Brigade {
+        // SAFETY: the brigade lives in the live pool and registers its own cleanup there.
+        unsafe { Brigade::from_raw(sys::apr_brigade_create(pool.as_raw(), alloc.as_raw())) }
+    }
+
+    fn alloc(&self) -> *mut sys::apr_bucket_alloc_t {
+        // SAFETY: reading the allocator field of a live brigade.
+        unsafe { (*self.as_raw()).bucket_alloc }
+    }
+
+    /// True when the brigade holds no bucket.
+    pub fn is_empty(&self) -> bool {
+        // SAFETY: a live brigade.
+        unsafe { sys::brigade_empty(self.as_raw()) }
+    }
+
+    /// The first bucket, if any.
+    pub fn first(&self) -> Option<&Bucket> {
+        self.buckets().next()
+    }
+
+    /// Iterates over the buckets in order. Do not remove buckets while iterating.
+    pub fn buckets(&self) -> impl Iterator<Item = &Bucket> + '_ {
+        let b = self.as_raw();
+        // SAFETY: a live brigade; its ring starts at the first bucket.
+        let mut e = unsafe { sys::brigade_first(b) };
+        std::iter::from_fn(move || {
+            // SAFETY: e walks the ring until it meets the sentinel.
+            unsafe {
+                if e == sys::brigade_sentinel(b) {
+                    return None;
+                }
+                let cur = &*(e as *const Bucket);
+                e = sys::bucket_next(e);
+                Some(cur)
+            }
+        })
+    }
+
+    fn insert_tail(&self, e: *mut sys::apr_bucket) {
+        // SAFETY: e is a new lone bucket from this brigade's allocator.
+        unsafe { sys::brigade_insert_tail(self.as_raw(), e) }
+    }
+
+    /// Appends a heap bucket holding a copy of `data`.
+    pub fn append_copy(&self, data: &[u8]) {
+        // SAFETY: apr_bucket_heap_create copies len bytes when `free_func` is NULL.
+        let e = unsafe {
+            sys::apr_bucket_heap_create(
+                data.as_ptr() as *const c_char,
+                data.len(),
+                None,
+                self.alloc(),
+            )
+        };
+        self.insert_tail(e);
+    }
+
+    /// Appends an end-of-stream bucket.
+    pub fn append_eos(&self) {
+        // SAFETY: a new EOS bucket from this brigade's allocator.
+        self.insert_tail(unsafe { sys::apr_bucket_eos_create(self.alloc()) });
+    }
+
+    /// Appends a flush bucket.
+    pub fn append_flush(&self) {
+        // SAFETY: a new FLUSH bucket from this brigade's allocator.
+        self.insert_tail(unsafe { sys::apr_bucket_flush_create(self.alloc()) });
+    }
+
+    /// Deletes the first bucket. Returns false when the brigade was empty.
+    pub fn delete_first(&self) -> bool {
+        if self.is_empty() {
+            return false;
+        }
+        // SAFETY: the brigade is not empty, so its first bucket is a real bucket we may free.
+        unsafe { sys::bucket_delete(sys::brigade_first(self.as_raw())) };
+        true
+    }
+
+    /// Moves every bucket after the first `count` into a new brigade, returned.
+    pub fn split_after(&self, count: usize) -> &Brigade {
+        let b = self.as_raw();
+        // SAFETY: a live brigade; we walk at most to the sentinel.
+        let at = unsafe {
+            let mut e = sys::brigade_first(b);
+            for _ in 0..count {
+                if e == sys::brigade_sentinel(b) {
+                    break;
+                }
+                e = sys::bucket_next(e);
+            }
+            e
+        };
+        // SAFETY: `at` is a bucket of this brigade or its sentinel; split_ex then moves nothing.
+        unsafe {
+            if at == sys::brigade_sentinel(b) {
+                let pool = (*b).p;
+                return Brigade::from_raw(sys::apr_brigade_create(pool, self.alloc()));
+            }
+            Brigade::from_raw(sys::apr_brigade_split_ex(b, at, std::ptr::null_mut()))
+        }
+    }
+
+    /// Total data length, reading pipe/socket buckets if `read_all`.
+    ///
+    /// # Errors
+    /// The APR status of a failed read.
+    pub fn length(&self, read_all: bool) -> Result<u64, AprError> {
+        let mut len: sys::apr_off_t = 0;
+        // SAFETY: a live brigade; len receives the total.
+        let status = unsafe { sys::apr_brigade_length(self.as_raw(), read_all as i32, &mut len) };
+        AprError::check(status)?;
+        Ok(u64::try_from(len).unwrap_or(0))
+    }
+
+    /// Copies all data into one `Vec`. For tests and small brigades only: filters stream.
+    ///
+    /// # Errors
+    /// The APR status of a failed bucket read.
+    pub fn flatten(&self) -> Result<Vec<u8>, AprError> {
+        let mut out = Vec::new();
+        for bucket in self.buckets() {
+            out.extend_from_slice(bucket.read(true)?);
+        }
+        Ok(out)
+    }
+
+    /// Destroys every bucket, leaving the brigade empty and reusable.
+    pub fn cleanup(&self) {
+        // SAFETY: a live brigade; apr_brigade_cleanup frees its buckets.
+        unsafe { sys::apr_brigade_cleanup(self.as_raw() as *mut std::ffi::c_void) };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pool::OwnedPool;
+
+    #[test]
+    fn append_read_and_metadata() {
+        let pool = OwnedPool::new(None).expect("pool");
+        let alloc = BucketAlloc::create(&pool);
+        let bb = Brigade::create(&pool, alloc);
+        assert!(bb.is_empty());
+        bb.append_copy(b"hello ");
+        bb.append_flush();
+        bb.append_copy(b"world");
+        bb.append_eos();
+        let kinds: Vec<_> = bb.buckets().map(Bucket::kind).collect();
+        use BucketKind::*;
+        assert_eq!(kinds, vec![Data, Flush, Data, Eos]);
+        assert_eq!(bb.flatten().expect("flatten"), b"hello world");
+        assert_eq!(bb.length(true).expect("len"), 11);
+        assert_eq!(bb.first().map(|b| b.len()), Some(Some(6)));
+    }
+
+    #[test]
+    fn split_bucket_and_brigade() {
+        let pool = OwnedPool::new(None).expect("pool");
+        let alloc = BucketAlloc::create(&pool);
+        let bb = Brigade::create(&pool, alloc);
+        bb.append_copy(b"abcdef");
+        bb.append_eos();
+        bb.first().expect("first").split(2).expect("split");
+        let parts: Vec<_> = bb.buckets().map(|b| b.read(true).expect("read").to_vec()).collect();
+        assert_eq!(parts, vec![b"ab".to_vec(), b"cdef".to_vec(), vec![]]);
+        let rest = bb.split_after(1);
+        assert_eq!(bb.flatten().expect("flatten"), b"ab");
+        assert_eq!(rest.flatten().expect("flatten"), b"cdef");
+        assert_eq!(rest.buckets().last().map(Bucket::kind), Some(BucketKind::Eos));
+        assert!(rest.delete_first());
+        assert_eq!(rest.buckets().count(), 1);
+        rest.cleanup();
+        assert!(rest.is_empty());
+        assert!(!rest.delete_first());
+        assert!(bb.split_after(5).is_empty());
+    }
+
+    #[test]
+    fn metadata_bucket_cannot_be_split() {
+        let pool = OwnedPool::new(None).expect("pool");
+        let alloc = BucketAlloc::create(&pool);
+        let bb = Brigade::create(&pool, alloc);
+        bb.append_eos();
+        assert!(bb.first().expect("eos").split(0).is_err());
+    }
+}

@@ -1,0 +1,33 @@
+//! Bindings to Apache httpd 2.4 and APR: the generated `sys` layer and the safe layer above it.
+//!
+//! Every raw httpd pointer of the project lives in this crate. A raw pointer enters the safe
+//! world in one place per type (`from_raw`), as a borrowed view whose lifetime is the lifetime
+//! of the pool that owns it: `&Request`, `&Table`, `&Pool`. Views over structs that Apache
+//! mutates wrap them in `UnsafeCell`, so they are neither `Sync` nor `Send`: a `&Request`
+//! cannot leave the thread that Apache gave it to.
+//!
+//! See <https://httpd.apache.org/docs/2.4/developer/> for the concepts wrapped here.
+#![warn(missing_docs)]
+
+pub mod brigade;
+pub mod connection;
+pub mod error;
+pub mod log;
+pub mod module;
+pub mod pool;
+pub mod request;
+pub mod server;
+pub mod strings;
+pub mod sys;
+pub mod table;
+mod trampoline;
+
+pub use brigade::{Brigade, Bucket, BucketAlloc, BucketKind};
+pub use connection::Connection;
+pub use error::{AprError, HookResult};
+pub use log::LogLevel;
+pub use module::{Cmd, Command, DirectiveFn, HookOrder, ModuleHooks, ModuleCell, Phase};
+pub use pool::{OwnedPool, Pool};
+pub use request::Request;
+pub use server::Server;
+pub use table::Table;

@@ -1,0 +1,23 @@
+//! Conversions between C strings owned by APR pools and Rust byte slices.
+//!
+//! HTTP is bytes: every getter returns `&[u8]` and callers decide how to decode.
+
+use std::ffi::{c_char, CStr, CString};
+
+/// Borrows a NUL-terminated C string as bytes; `None` for a NULL pointer.
+///
+/// # Safety
+/// `p` is NULL or points to a NUL-terminated string that lives at least as long as `'a`.
+pub(crate) unsafe fn opt_bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: non-NULL and NUL-terminated for 'a, as the caller promises.
+        Some(unsafe { CStr::from_ptr(p) }.to_bytes())
+    }
+}
+
+/// Makes a C string from bytes, refusing an interior NUL byte.
+pub(crate) fn c_string(bytes: &[u8]) -> Result<CString, crate::AprError> {
+    CString::new(bytes).map_err(|_| crate::AprError::InteriorNul)
+}
