@@ -12,7 +12,10 @@ fn query(tool: &str, args: &[&str], package: &str) -> String {
         panic!("cannot run `{tool}` ({e}): install the Debian package `{package}` (apt-get install {package})")
     });
     if !out.status.success() {
-        panic!("`{tool} {}` failed: install the Debian package `{package}`", args.join(" "));
+        panic!(
+            "`{tool} {}` failed: install the Debian package `{package}`",
+            args.join(" ")
+        );
     }
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
@@ -31,7 +34,10 @@ fn main() {
     ] {
         let path = PathBuf::from(dir).join(header);
         if !path.exists() {
-            panic!("{} not found: install the Debian package `{package}`", path.display());
+            panic!(
+                "{} not found: install the Debian package `{package}`",
+                path.display()
+            );
         }
     }
 
@@ -42,10 +48,16 @@ fn main() {
         .clang_arg(format!("-I{apu_inc}"))
         .allowlist_function("ap_.*")
         .allowlist_function("apr_.*")
-        .allowlist_type("request_rec|conn_rec|server_rec|module_struct|command_struct|cmd_parms_struct")
-        .allowlist_type("ap_filter_t|ap_filter_rec_t|apr_bucket.*|apr_table_entry_t|apr_array_header_t")
+        .allowlist_type(
+            "request_rec|conn_rec|server_rec|module_struct|command_struct|cmd_parms_struct",
+        )
+        .allowlist_type(
+            "ap_filter_t|ap_filter_rec_t|apr_bucket.*|apr_table_entry_t|apr_array_header_t",
+        )
         .allowlist_var("OK|DECLINED|DONE|SUSPENDED")
-        .allowlist_var("HTTP_.*|M_.*|APLOG_.*|AP_.*|APR_.*|MODULE_MAGIC_.*|RSRC_CONF|ACCESS_CONF|OR_.*")
+        .allowlist_var(
+            "HTTP_.*|M_.*|APLOG_.*|AP_.*|APR_.*|MODULE_MAGIC_.*|RSRC_CONF|ACCESS_CONF|OR_.*",
+        )
         .allowlist_var("REQUEST_.*|PROXYREQ_.*|REMOTE_.*")
         .allowlist_var("apr_bucket_type_.*")
         .derive_default(true)
@@ -58,10 +70,14 @@ fn main() {
         builder = builder.clang_arg(flag);
     }
     let bindings = builder.generate().unwrap_or_else(|e| {
-        panic!("bindgen failed over httpd/APR headers ({e}); install `libclang-dev` and `apache2-dev`")
+        panic!(
+            "bindgen failed over httpd/APR headers ({e}); install `libclang-dev` and `apache2-dev`"
+        )
     });
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
-    bindings.write_to_file(out.join("bindings.rs")).expect("write bindings.rs");
+    bindings
+        .write_to_file(out.join("bindings.rs"))
+        .expect("write bindings.rs");
 
     // APR and APR-util are shared libraries that httpd itself links; linking them here lets the
     // unit tests run on plain APR. httpd's own `ap_*` symbols are resolved when Apache loads us.

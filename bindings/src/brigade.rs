@@ -312,12 +312,18 @@ mod tests {
         bb.append_copy(b"abcdef");
         bb.append_eos();
         bb.first().expect("first").split(2).expect("split");
-        let parts: Vec<_> = bb.buckets().map(|b| b.read(true).expect("read").to_vec()).collect();
+        let parts: Vec<_> = bb
+            .buckets()
+            .map(|b| b.read(true).expect("read").to_vec())
+            .collect();
         assert_eq!(parts, vec![b"ab".to_vec(), b"cdef".to_vec(), vec![]]);
         let rest = bb.split_after(1);
         assert_eq!(bb.flatten().expect("flatten"), b"ab");
         assert_eq!(rest.flatten().expect("flatten"), b"cdef");
-        assert_eq!(rest.buckets().last().map(Bucket::kind), Some(BucketKind::Eos));
+        assert_eq!(
+            rest.buckets().last().map(Bucket::kind),
+            Some(BucketKind::Eos)
+        );
         assert!(rest.delete_first());
         assert_eq!(rest.buckets().count(), 1);
         rest.cleanup();

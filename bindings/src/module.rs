@@ -188,7 +188,10 @@ unsafe impl<M, const N: usize> Sync for CommandTable<M, N> {}
 impl<M: ModuleHooks, const N: usize> CommandTable<M, N> {
     /// Builds the table; the last entry must be [`Command::END`] (checked at compile time).
     pub const fn new(commands: [Command<M>; N]) -> Self {
-        assert!(N > 0 && commands[N - 1].raw.name.is_null(), "end with Command::END");
+        assert!(
+            N > 0 && commands[N - 1].raw.name.is_null(),
+            "end with Command::END"
+        );
         // Command<M> is a transparent wrapper, so the array converts element by element.
         let mut cmds = [sys::command_rec {
             name: std::ptr::null(),
@@ -203,7 +206,10 @@ impl<M: ModuleHooks, const N: usize> CommandTable<M, N> {
             cmds[i] = commands[i].raw;
             i += 1;
         }
-        CommandTable { cmds, _module: PhantomData }
+        CommandTable {
+            cmds,
+            _module: PhantomData,
+        }
     }
 }
 
@@ -251,15 +257,36 @@ impl<M: ModuleHooks> Command<M> {
         help: &'static CStr,
     ) -> Command<M> {
         let (func, args_how) = match f {
-            DirectiveFn::RawArgs(_) => {
-                (sys::cmd_func { raw_args: Some(cmd_raw_args::<M>) }, sys::RAW_ARGS)
-            }
-            DirectiveFn::Take1(_) => (sys::cmd_func { take1: Some(cmd_take1::<M>) }, sys::TAKE1),
-            DirectiveFn::Take12(_) => {
-                (sys::cmd_func { take2: Some(cmd_take2::<M>) }, sys::TAKE12)
-            }
-            DirectiveFn::Take2(_) => (sys::cmd_func { take2: Some(cmd_take2::<M>) }, sys::TAKE2),
-            DirectiveFn::Flag(_) => (sys::cmd_func { flag: Some(cmd_flag::<M>) }, sys::FLAG),
+            DirectiveFn::RawArgs(_) => (
+                sys::cmd_func {
+                    raw_args: Some(cmd_raw_args::<M>),
+                },
+                sys::RAW_ARGS,
+            ),
+            DirectiveFn::Take1(_) => (
+                sys::cmd_func {
+                    take1: Some(cmd_take1::<M>),
+                },
+                sys::TAKE1,
+            ),
+            DirectiveFn::Take12(_) => (
+                sys::cmd_func {
+                    take2: Some(cmd_take2::<M>),
+                },
+                sys::TAKE12,
+            ),
+            DirectiveFn::Take2(_) => (
+                sys::cmd_func {
+                    take2: Some(cmd_take2::<M>),
+                },
+                sys::TAKE2,
+            ),
+            DirectiveFn::Flag(_) => (
+                sys::cmd_func {
+                    flag: Some(cmd_flag::<M>),
+                },
+                sys::FLAG,
+            ),
         };
         Command {
             raw: sys::command_rec {
@@ -314,7 +341,9 @@ impl<M: ModuleHooks> Cmd<'_, M> {
     pub fn file(&self) -> Option<&str> {
         let d = self.raw.directive;
         // SAFETY: as in `section`.
-        (!d.is_null()).then(|| self.text(unsafe { (*d).filename })).flatten()
+        (!d.is_null())
+            .then(|| self.text(unsafe { (*d).filename }))
+            .flatten()
     }
 
     /// The line of the directive.
@@ -346,8 +375,7 @@ impl<M: ModuleHooks> Cmd<'_, M> {
         // SAFETY: the slot holds the M::ServerConfig made by create_server_config::<M>; Apache
         // configures one directive at a time, and &mut self keeps this borrow unique.
         unsafe {
-            &mut *(sys::module_config(self.server().module_config_raw(), m)
-                as *mut M::ServerConfig)
+            &mut *(sys::module_config(self.server().module_config_raw(), m) as *mut M::ServerConfig)
         }
     }
 }
@@ -392,10 +420,15 @@ pub fn request_state<M: ModuleHooks, T: Default + 'static>(r: &Request) -> &T {
 }
 
 fn error_text(pool: *mut sys::apr_pool_t, name: &str, msg: &str) -> *const c_char {
-    let text = if msg.starts_with(name) { msg.to_string() } else { format!("{name}: {msg}") };
+    let text = if msg.starts_with(name) {
+        msg.to_string()
+    } else {
+        format!("{name}: {msg}")
+    };
     // SAFETY: the pool is the command's pool, alive while Apache reports the error.
     let pool = unsafe { Pool::from_raw(pool) };
-    pool.strdup(text.replace('\0', "\\0").as_bytes()).unwrap_or(std::ptr::null_mut())
+    pool.strdup(text.replace('\0', "\\0").as_bytes())
+        .unwrap_or(std::ptr::null_mut())
 }
 
 /// Runs a directive handler and turns its result into Apache's error string (NULL = ok).
@@ -409,7 +442,10 @@ unsafe fn run_directive<M: ModuleHooks>(
 ) -> *const c_char {
     // SAFETY: Apache passes a valid cmd_parms; its info is the DirectiveFn<M> of the command.
     let (parms, spec) = unsafe { (&*cmd, &*((*cmd).info as *const DirectiveFn<M>)) };
-    let mut ctx = Cmd { raw: parms, _module: PhantomData };
+    let mut ctx = Cmd {
+        raw: parms,
+        _module: PhantomData,
+    };
     let name = ctx.directive_name().to_string();
     let result = catch_unwind_or_report(&name, Err("internal error".to_string()), || {
         // SAFETY: mconfig is the M::DirConfig that create_dir_config::<M> made for this section.
@@ -461,7 +497,11 @@ unsafe extern "C" fn cmd_take2<M: ModuleHooks>(
     unsafe {
         run_directive::<M>(cmd, mconfig, |spec, ctx, dir| match spec {
             DirectiveFn::Take12(f) => {
-                let second = if a2.is_null() { None } else { Some(arg_text(a2)?) };
+                let second = if a2.is_null() {
+                    None
+                } else {
+                    Some(arg_text(a2)?)
+                };
                 f(ctx, dir, arg_text(a1)?, second)
             }
             DirectiveFn::Take2(f) => f(ctx, dir, arg_text(a1)?, arg_text(a2)?),
@@ -504,7 +544,11 @@ unsafe extern "C" fn merge_dir_config<M: ModuleHooks>(
     catch_unwind_or_report("merge_dir_config", add, || {
         // SAFETY: base and add were made by create/merge_dir_config::<M>; p is live.
         let (pool, base, add) = unsafe {
-            (Pool::from_raw(p), &*(base as *const M::DirConfig), &*(add as *const M::DirConfig))
+            (
+                Pool::from_raw(p),
+                &*(base as *const M::DirConfig),
+                &*(add as *const M::DirConfig),
+            )
         };
         pool.alloc(M::merge_dir_config(base, add)) as *mut M::DirConfig as *mut c_void
     })
@@ -557,8 +601,13 @@ unsafe extern "C" fn post_config<M: ModuleHooks>(
 ) -> c_int {
     catch_unwind_or_report("post_config", HookResult::SERVER_ERROR, || {
         // SAFETY: Apache passes live pools and the main server_rec.
-        let (pconf, ptemp, s) =
-            unsafe { (Pool::from_raw(pconf), Pool::from_raw(ptemp), Server::from_raw(s)) };
+        let (pconf, ptemp, s) = unsafe {
+            (
+                Pool::from_raw(pconf),
+                Pool::from_raw(ptemp),
+                Server::from_raw(s),
+            )
+        };
         M::post_config(pconf, ptemp, s)
     })
     .to_raw()
@@ -601,7 +650,9 @@ unsafe extern "C" fn register_hooks<M: ModuleHooks>(_p: *mut sys::apr_pool_t) {
                         let f = Some(request_trampoline::<M>(phase));
                         let o = order.raw();
                         match phase {
-                            Phase::PostReadRequest => sys::ap_hook_post_read_request(f, none, none, o),
+                            Phase::PostReadRequest => {
+                                sys::ap_hook_post_read_request(f, none, none, o)
+                            }
                             Phase::TranslateName => sys::ap_hook_translate_name(f, none, none, o),
                             Phase::HeaderParser => sys::ap_hook_header_parser(f, none, none, o),
                             Phase::AccessChecker => sys::ap_hook_access_checker(f, none, none, o),
@@ -637,7 +688,9 @@ pub fn in_config_test_pass() -> bool {
 
 /// True when Apache was started with `-D name` (`ap_exists_config_define`).
 pub fn config_define_exists(name: &str) -> bool {
-    let Ok(c) = std::ffi::CString::new(name) else { return false };
+    let Ok(c) = std::ffi::CString::new(name) else {
+        return false;
+    };
     // SAFETY: ap_exists_config_define reads the process's define list.
     unsafe { sys::ap_exists_config_define(c.as_ptr()) != 0 }
 }

@@ -83,12 +83,7 @@ impl Pool {
     pub fn userdata_set_flag(&self, key: &'static std::ffi::CStr) {
         // SAFETY: the key is 'static, so APR may keep the pointer; the value is a non-NULL marker.
         unsafe {
-            sys::apr_pool_userdata_set(
-                1usize as *const c_void,
-                key.as_ptr(),
-                None,
-                self.as_raw(),
-            )
+            sys::apr_pool_userdata_set(1usize as *const c_void, key.as_ptr(), None, self.as_raw())
         };
     }
 }
@@ -123,11 +118,12 @@ impl OwnedPool {
         let mut raw = std::ptr::null_mut();
         let parent = parent.map_or(std::ptr::null_mut(), Pool::as_raw);
         // SAFETY: raw receives a new pool; parent is NULL or a live pool.
-        let status = unsafe {
-            sys::apr_pool_create_ex(&mut raw, parent, None, std::ptr::null_mut())
-        };
+        let status =
+            unsafe { sys::apr_pool_create_ex(&mut raw, parent, None, std::ptr::null_mut()) };
         AprError::check(status)?;
-        NonNull::new(raw).map(OwnedPool).ok_or(AprError::from_status(status))
+        NonNull::new(raw)
+            .map(OwnedPool)
+            .ok_or(AprError::from_status(status))
     }
 }
 

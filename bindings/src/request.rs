@@ -244,7 +244,11 @@ impl Request {
         for chunk in data.chunks(1 << 30) {
             // SAFETY: chunk is valid for its length; ap_rwrite copies or sends it before returning.
             let n = unsafe {
-                sys::ap_rwrite(chunk.as_ptr() as *const _, chunk.len() as i32, self.as_raw())
+                sys::ap_rwrite(
+                    chunk.as_ptr() as *const _,
+                    chunk.len() as i32,
+                    self.as_raw(),
+                )
             };
             if n < 0 {
                 return Err(AprError::from_status(sys::APR_ECONNABORTED as i32));

@@ -5,7 +5,12 @@
 //! Every function here is a plain C function of httpd or APR, or a direct translation of one
 //! of their macros: callers must pass valid pointers, call from a thread that may use them,
 //! and keep the owning pool alive.
-#![allow(non_upper_case_globals, non_camel_case_types, non_snake_case, dead_code)]
+#![allow(
+    non_upper_case_globals,
+    non_camel_case_types,
+    non_snake_case,
+    dead_code
+)]
 #![allow(clippy::all, missing_docs, rust_2018_idioms, unsafe_op_in_unsafe_fn)]
 #![allow(clippy::undocumented_unsafe_blocks)]
 

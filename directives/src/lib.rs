@@ -1,1 +1,19 @@
-//! directives
+//! The meaning of every `Python*` directive: parsing the words Apache hands over (nom),
+//! merging configurations as mod_python 3.5 merges them, and resolving what applies to a
+//! request. Pure Rust: no Apache, no Python; testable anywhere.
+//!
+//! Three steps, each a pure function over plain data:
+//! * **parse** ([`handler`]): the words of a directive become typed values;
+//! * **merge** ([`config`]): a parent and a more specific child become the effective config;
+//! * **resolve** ([`config::DirConfig::handlers_for`], [`config::DirConfig::interpreter_name`]):
+//!   the effective config plus request facts give a decision.
+
+pub mod config;
+pub mod error;
+pub mod handler;
+pub mod phase;
+
+pub use config::{DirConfig, HandlerEntry, ServerConfig};
+pub use error::DirectiveError;
+pub use handler::{parse_handler_line, HandlerLine, HandlerRef};
+pub use phase::HandlerPhase;
