@@ -28,6 +28,6 @@ pub use error::{AprError, HookResult};
 pub use log::LogLevel;
 pub use module::{Cmd, Command, DirectiveFn, HookOrder, ModuleCell, ModuleHooks, Phase};
 pub use pool::{OwnedPool, Pool};
-pub use request::Request;
+pub use request::{Request, RequestField};
 pub use server::Server;
-pub use table::Table;
+pub use table::{OwnedTable, Table};

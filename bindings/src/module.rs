@@ -702,3 +702,20 @@ pub fn mpm_query(code: i32) -> Option<i32> {
     let status = unsafe { sys::ap_mpm_query(code, &mut result) };
     (status == sys::APR_SUCCESS as i32).then_some(result)
 }
+
+/// Adds `component` (e.g. `mod_python/3.5.0`) to the `Server:` header and the start-up line.
+pub fn add_version_component(pconf: &Pool, component: &str) {
+    if let Ok(c) = pconf.strdup(component.as_bytes()) {
+        // SAFETY: the string lives in pconf, as ap_add_version_component requires.
+        unsafe { sys::ap_add_version_component(pconf.as_raw(), c) };
+    }
+}
+
+/// True when a module whose source file is `name` (e.g. `mod_wsgi.c`) is loaded.
+pub fn module_loaded(name: &str) -> bool {
+    let Ok(c) = std::ffi::CString::new(name) else {
+        return false;
+    };
+    // SAFETY: ap_find_linked_module only reads the module list.
+    unsafe { !sys::ap_find_linked_module(c.as_ptr()).is_null() }
+}

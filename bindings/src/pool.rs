@@ -71,6 +71,34 @@ impl Pool {
         Ok(unsafe { sys::apr_pstrdup(self.as_raw(), c.as_ptr()) })
     }
 
+    /// The value stored under `key` with [`Pool::set_data`], if it has type `T`.
+    pub fn data<T: 'static>(&self, key: &'static std::ffi::CStr) -> Option<&T> {
+        let mut data: *mut c_void = std::ptr::null_mut();
+        // SAFETY: key is NUL-terminated; data receives a pointer or NULL.
+        unsafe { sys::apr_pool_userdata_get(&mut data, key.as_ptr(), self.as_raw()) };
+        if data.is_null() {
+            return None;
+        }
+        // SAFETY: every value under a key set by `set_data` is a Box<Box<dyn Any>> that lives
+        // until the pool's cleanup; flags set by userdata_set_flag use keys that `data` is
+        // never asked for.
+        let any = unsafe { &*(data as *const Box<dyn std::any::Any>) };
+        any.downcast_ref::<T>()
+    }
+
+    /// Stores `value` under `key` for the pool's lifetime (dropped by a pool cleanup) and
+    /// returns it; a previous value under the key is dropped with the pool as well.
+    pub fn set_data<T: 'static>(&self, key: &'static std::ffi::CStr, value: T) -> &T {
+        let boxed: &mut Box<dyn std::any::Any> = self.alloc(Box::new(value));
+        let ptr = boxed as *mut Box<dyn std::any::Any> as *const c_void;
+        // SAFETY: key is 'static (APR keeps the pointer); ptr lives until the pool cleanup.
+        unsafe { sys::apr_pool_userdata_setn(ptr, key.as_ptr(), None, self.as_raw()) };
+        // SAFETY: the box was just created with a T inside.
+        unsafe { &*(ptr as *const Box<dyn std::any::Any>) }
+            .downcast_ref::<T>()
+            .expect("value stored with its own type")
+    }
+
     /// Reads a value previously stored under `key` with [`Pool::userdata_set_flag`].
     pub fn userdata_flag(&self, key: &std::ffi::CStr) -> bool {
         let mut data: *mut c_void = std::ptr::null_mut();
@@ -190,6 +218,15 @@ pub(crate) mod tests {
         let pool = OwnedPool::new(None).expect("pool");
         pool.cleanup_register(|| panic!("boom"));
         drop(pool);
+    }
+
+    #[test]
+    fn typed_data_round_trips_and_checks_type() {
+        let pool = OwnedPool::new(None).expect("pool");
+        assert!(pool.data::<u32>(c"x").is_none());
+        assert_eq!(*pool.set_data(c"x", 7u32), 7);
+        assert_eq!(pool.data::<u32>(c"x"), Some(&7));
+        assert!(pool.data::<String>(c"x").is_none());
     }
 
     #[test]

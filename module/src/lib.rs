@@ -1,1 +1,62 @@
-//! module
+//! `mod_python.so`: the module Apache loads as `python_module`. Thin glue only: the
+//! directive table ([`commands`]), the hooks ([`hooks`]), and the configuration types from
+//! the `directives` crate; the work happens in `directives` and `pyruntime`.
+
+pub mod commands;
+pub mod hooks;
+
+use bindings::module::{Hook, HookOrder, ModuleCell, ModuleHooks, Phase};
+use bindings::{HookResult, Pool, Request, Server};
+use directives::{DirConfig, ServerConfig};
+
+/// Marker type for our module.
+pub struct PythonModule;
+
+/// The module structure Apache finds with `LoadModule python_module .../mod_python.so`.
+#[allow(non_upper_case_globals)]
+#[no_mangle]
+pub static python_module: ModuleCell =
+    ModuleCell::new::<PythonModule, { commands::COUNT }>(c"mod_python.c", &commands::COMMANDS);
+
+impl ModuleHooks for PythonModule {
+    type DirConfig = DirConfig;
+    type ServerConfig = ServerConfig;
+
+    fn module() -> &'static ModuleCell {
+        &python_module
+    }
+
+    const HOOKS: &'static [Hook] = &[
+        Hook::PostConfig(HookOrder::Middle),
+        Hook::ChildInit(HookOrder::Middle),
+        Hook::Request(Phase::Handler, HookOrder::Middle),
+    ];
+
+    fn create_dir_config(_dir: Option<&str>) -> DirConfig {
+        DirConfig::default()
+    }
+
+    fn merge_dir_config(base: &DirConfig, add: &DirConfig) -> DirConfig {
+        base.merge(add)
+    }
+
+    fn create_server_config(_server: &Server) -> ServerConfig {
+        ServerConfig::default()
+    }
+
+    fn merge_server_config(base: &ServerConfig, add: &ServerConfig) -> ServerConfig {
+        base.merge(add)
+    }
+
+    fn request_phase(phase: Phase, r: &Request) -> HookResult {
+        hooks::request_phase(phase, r)
+    }
+
+    fn post_config(pconf: &Pool, _ptemp: &Pool, s: &Server) -> HookResult {
+        hooks::post_config(pconf, s)
+    }
+
+    fn child_init(_pchild: &Pool, _s: &Server) {
+        hooks::child_init()
+    }
+}

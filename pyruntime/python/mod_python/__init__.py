@@ -1,0 +1,10 @@
+"""mod_python in Rust: the Python side of the module.
+
+This package is compiled into mod_python.so and served to every interpreter by the
+module itself, so it is always the one that matches the native code.
+"""
+
+version = "3.5.0-rs"
+mp_version = version
+
+__all__ = ["apache", "cgihandler", "psp", "publisher", "util", "python22", "version"]

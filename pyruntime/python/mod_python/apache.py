@@ -1,0 +1,290 @@
+"""mod_python.apache: constants, logging, module import and handler dispatch.
+
+Handlers written for mod_python 3.5 import this module; everything here keeps
+mod_python's names and values.
+"""
+
+import importlib
+import importlib.util
+import os
+import sys
+import threading
+import time
+import traceback
+from html import escape
+
+import _apache
+
+SERVER_RETURN = _apache.SERVER_RETURN
+table = _apache.table
+make_table = _apache.table
+
+interpreter = None   # set by the module for each interpreter
+main_server = None
+
+# ---------------------------------------------------------------- constants
+
+OK = REQ_PROCEED = 0
+DONE = -2
+DECLINED = REQ_NOACTION = -1
+REQ_ABORTED = 500
+REQ_EXIT = "REQ_EXIT"
+
+HTTP_CONTINUE = 100
+HTTP_SWITCHING_PROTOCOLS = 101
+HTTP_PROCESSING = 102
+HTTP_OK = 200
+HTTP_CREATED = 201
+HTTP_ACCEPTED = 202
+HTTP_NON_AUTHORITATIVE = 203
+HTTP_NO_CONTENT = 204
+HTTP_RESET_CONTENT = 205
+HTTP_PARTIAL_CONTENT = 206
+HTTP_MULTI_STATUS = 207
+HTTP_MULTIPLE_CHOICES = 300
+HTTP_MOVED_PERMANENTLY = 301
+HTTP_MOVED_TEMPORARILY = 302
+HTTP_SEE_OTHER = 303
+HTTP_NOT_MODIFIED = 304
+HTTP_USE_PROXY = 305
+HTTP_TEMPORARY_REDIRECT = 307
+HTTP_BAD_REQUEST = 400
+HTTP_UNAUTHORIZED = 401
+HTTP_PAYMENT_REQUIRED = 402
+HTTP_FORBIDDEN = 403
+HTTP_NOT_FOUND = 404
+HTTP_METHOD_NOT_ALLOWED = 405
+HTTP_NOT_ACCEPTABLE = 406
+HTTP_PROXY_AUTHENTICATION_REQUIRED = 407
+HTTP_REQUEST_TIME_OUT = 408
+HTTP_CONFLICT = 409
+HTTP_GONE = 410
+HTTP_LENGTH_REQUIRED = 411
+HTTP_PRECONDITION_FAILED = 412
+HTTP_REQUEST_ENTITY_TOO_LARGE = 413
+HTTP_REQUEST_URI_TOO_LARGE = 414
+HTTP_UNSUPPORTED_MEDIA_TYPE = 415
+HTTP_RANGE_NOT_SATISFIABLE = 416
+HTTP_EXPECTATION_FAILED = 417
+HTTP_IM_A_TEAPOT = 418
+HTTP_UNPROCESSABLE_ENTITY = 422
+HTTP_LOCKED = 423
+HTTP_FAILED_DEPENDENCY = 424
+HTTP_UPGRADE_REQUIRED = 426
+HTTP_INTERNAL_SERVER_ERROR = 500
+HTTP_NOT_IMPLEMENTED = 501
+HTTP_BAD_GATEWAY = 502
+HTTP_SERVICE_UNAVAILABLE = 503
+HTTP_GATEWAY_TIME_OUT = 504
+HTTP_VERSION_NOT_SUPPORTED = 505
+HTTP_VARIANT_ALSO_VARIES = 506
+HTTP_INSUFFICIENT_STORAGE = 507
+HTTP_NOT_EXTENDED = 510
+
+APLOG_EMERG = 0
+APLOG_ALERT = 1
+APLOG_CRIT = 2
+APLOG_ERR = 3
+APLOG_WARNING = 4
+APLOG_NOTICE = 5
+APLOG_INFO = 6
+APLOG_DEBUG = 7
+APLOG_NOERRNO = 0  # deprecated
+
+# ---------------------------------------------------------------- logging
+
+def log_error(message, level=APLOG_ERR, server=None):
+    """Writes `message` to Apache's error log (of `server`, else the main log)."""
+    _apache.log_error(message, level, server)
+
+# ---------------------------------------------------------------- importing
+
+_import_lock = threading.RLock()
+
+
+def module_mtime(module):
+    """Modification time of a module's source file (0 if it has none)."""
+    mtime = 0
+    path = getattr(module, "__file__", None)
+    if path:
+        try:
+            if os.path.exists(path):
+                mtime = os.path.getmtime(path)
+            if path.endswith(".pyc") and os.path.exists(path[:-1]):
+                mtime = max(mtime, os.path.getmtime(path[:-1]))
+            module.__dict__["__mtime_check__"] = time.time()
+        except OSError:
+            pass
+    return mtime
+
+
+def _import_file(path):
+    """Imports a handler given as the path of a .py file, under a name derived from it."""
+    name = "_mp_" + os.path.abspath(path).replace("/", "_").replace(".", "_")
+    module = sys.modules.get(name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None:
+            raise ImportError("cannot import handler file %r" % path, path=path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+    return module
+
+
+def import_module(module_name, autoreload=1, log=0, path=None):
+    """Imports `module_name` (or returns it from sys.modules) and, with `autoreload`,
+    re-imports it when its file changed (checked at most once a second).
+
+    Imports go through importlib, whose per-module locks make a thread that asks for a
+    module another thread is still importing wait for it, instead of getting it half done.
+    """
+    if module_name.endswith(".py") and os.sep in module_name:
+        module = _import_file(module_name)
+    else:
+        module = sys.modules.get(module_name)
+        if module is not None and path:
+            file = getattr(module, "__file__", None)
+            if not file or not any(file.startswith(p) for p in path):
+                module = None  # another script of that name: import this one afresh
+                sys.modules.pop(module_name, None)
+        if module is None or getattr(getattr(module, "__spec__", None), "_initializing", False):
+            module = importlib.import_module(module_name)
+            if log:
+                _apache.log_error("mod_python: (Re)importing module '%s'" % module_name, APLOG_NOTICE)
+            module.__mtime__ = module_mtime(module)
+            return module
+    if autoreload:
+        last_check = module.__dict__.get("__mtime_check__", 0)
+        if time.time() - last_check > 1:
+            old = module.__dict__.get("__mtime__", 0)
+            mtime = module_mtime(module)
+            if mtime != old:
+                with _import_lock:
+                    if module.__dict__.get("__mtime__", 0) == old:
+                        if log:
+                            _apache.log_error("mod_python: (Re)importing module '%s'" % module_name,
+                                              APLOG_NOTICE)
+                        module = importlib.reload(module)
+                        module.__mtime__ = mtime
+    return module
+
+
+def resolve_object(module, obj_str, arg=None, silent=0):
+    """Follows the dotted `obj_str` from `module`; a class met on the way is instantiated
+    with `arg` (req, filter or connection), as mod_python does."""
+    obj = module
+    for part in obj_str.split("."):
+        parent = obj
+        if silent and not hasattr(obj, part):
+            return None
+        if obj is module and not hasattr(module, part):
+            raise AttributeError("module '%s' contains no '%s'"
+                                 % (getattr(module, "__file__", module.__name__), part))
+        obj = getattr(obj, part)
+        if isinstance(parent, type):
+            obj = getattr(parent(arg), part)
+    return obj
+
+# ---------------------------------------------------------------- dispatch
+
+# Statuses after which the next stacked handler of a phase still runs (mod_python 3.5).
+_status_values = {
+    "postreadrequesthandler": (DECLINED, OK),
+    "transhandler": (DECLINED,),
+    "headerparserhandler": (DECLINED, OK),
+    "inithandler": (DECLINED, OK),
+    "accesshandler": (DECLINED, OK),
+    "authenhandler": (DECLINED,),
+    "authzhandler": (DECLINED,),
+    "typehandler": (DECLINED,),
+    "fixuphandler": (DECLINED, OK),
+    "handler": (OK,),
+    "loghandler": (DECLINED, OK),
+    "cleanuphandler": (OK,),
+}
+
+_path_cache = {}
+_path_lock = threading.Lock()
+
+_result_warning = ("Handler has returned result or raised SERVER_RETURN with an argument "
+                   "of type %s, an int is required")
+
+
+def _set_path(python_path, directory, is_location):
+    if python_path:
+        with _path_lock:
+            if python_path not in _path_cache:
+                sys.path[:] = eval(python_path)
+                _path_cache[python_path] = None
+    elif directory and not is_location:
+        with _path_lock:
+            if directory not in sys.path:
+                sys.path.insert(0, directory)
+
+
+def report_error(req, phase, hname, debug):
+    """Logs the current exception's traceback one line per entry; with PythonDebug also
+    sends it to the client. Returns the status for the phase."""
+    etype, evalue, etb = sys.exc_info()
+    try:
+        lines = traceback.format_exception(etype, evalue, etb)
+        for chunk in lines:
+            for line in chunk.rstrip("\n").split("\n"):
+                req.log_error("%s %s: %s" % (phase, hname, line), APLOG_ERR)
+        if isinstance(evalue, OSError) and str(evalue).startswith("Write"):
+            debug = False  # the client is gone: do not write to it
+        if not debug:
+            return HTTP_INTERNAL_SERVER_ERROR
+        req.status = HTTP_INTERNAL_SERVER_ERROR
+        req.content_type = "text/html"
+        body = '\n<pre>\nMod_python error: "%s %s"\n\n' % (phase, hname)
+        body += "".join(escape(l) + "\n" for l in lines)
+        body += "</pre>\n"
+        req.write(body)
+        return DONE
+    except Exception:
+        traceback.print_exc()
+        return HTTP_INTERNAL_SERVER_ERROR
+    finally:
+        etb = None
+
+
+def _dispatch(req, phase, handlers, debug, autoreload, python_path):
+    """Runs the handler list of one phase; called by the module. `handlers` holds
+    (module, object or None, directory, is_location, silent) tuples."""
+    default = phase[len("Python"):].lower()
+    expected = _status_values.get(default, (OK,))
+    result = DECLINED
+    for module_name, obj_str, directory, is_location, silent in handlers:
+        hname = module_name if obj_str is None else module_name + "::" + obj_str
+        try:
+            _set_path(python_path, directory, is_location)
+            module = import_module(module_name, autoreload=autoreload, log=debug)
+            obj = resolve_object(module, obj_str or default, arg=req, silent=silent)
+            if obj is None and silent:
+                continue
+            try:
+                result = obj(req)
+            except SERVER_RETURN as value:
+                if len(value.args) == 2:
+                    result, status = value.args
+                    if status:
+                        req.status = status
+                elif value.args and isinstance(value.args[0], tuple) and len(value.args[0]) == 2:
+                    result, status = value.args[0]
+                    if status:
+                        req.status = status
+                else:
+                    result = value.args[0] if value.args else HTTP_INTERNAL_SERVER_ERROR
+            if result.__class__ is not int:
+                raise TypeError(_result_warning % result.__class__)
+        except Exception:
+            return report_error(req, phase, hname, debug)
+        if result not in expected:
+            break
+    return result

@@ -1,0 +1,243 @@
+//! `_apache`, the native module every interpreter imports, built with multi-phase
+//! initialisation (PEP 489): each interpreter gets its own module object, and its own heap
+//! types (`PyType_FromModuleAndSpec`) kept in the module's state (PEP 573). Nothing here is
+//! a process-global Python object, so it is sound under named sub-interpreters.
+//!
+//! The module holds: the `mp_request` and `mp_table` types, the `SERVER_RETURN` exception,
+//! `RustPanic`, and `log_error`.
+
+use crate::native::{method, trampoline, Args, Static, METHODS_END};
+use crate::py::{Obj, Py};
+use bindings::LogLevel;
+use pyo3_ffi as ffi;
+use std::ffi::{c_int, c_void};
+
+/// Per-interpreter state of `_apache` (strong references, released in `m_clear`).
+#[repr(C)]
+pub(crate) struct ModuleState {
+    pub(crate) request_type: *mut ffi::PyObject,
+    pub(crate) table_type: *mut ffi::PyObject,
+    pub(crate) server_return: *mut ffi::PyObject,
+    pub(crate) rust_panic: *mut ffi::PyObject,
+}
+
+impl ModuleState {
+    fn fields(&mut self) -> [&mut *mut ffi::PyObject; 4] {
+        [
+            &mut self.request_type,
+            &mut self.table_type,
+            &mut self.server_return,
+            &mut self.rust_panic,
+        ]
+    }
+}
+
+static MODULE_FUNCTIONS: Static<[ffi::PyMethodDef; 2]> = Static::new([
+    method(
+        c"log_error",
+        log_error,
+        c"log_error(message, level=APLOG_ERR, server=None)",
+    ),
+    METHODS_END,
+]);
+
+static MODULE_SLOTS: Static<[ffi::PyModuleDef_Slot; 2]> = Static::new([
+    ffi::PyModuleDef_Slot {
+        slot: ffi::Py_mod_exec,
+        value: exec_module as *mut c_void,
+    },
+    ffi::PyModuleDef_Slot {
+        slot: 0,
+        value: std::ptr::null_mut(),
+    },
+]);
+
+static MODULE_DEF: Static<ffi::PyModuleDef> = Static::new(ffi::PyModuleDef {
+    m_base: ffi::PyModuleDef_HEAD_INIT,
+    m_name: c"_apache".as_ptr(),
+    m_doc: c"Native objects of mod_python (per interpreter).".as_ptr(),
+    m_size: std::mem::size_of::<ModuleState>() as ffi::Py_ssize_t,
+    m_methods: std::ptr::null_mut(),
+    m_slots: std::ptr::null_mut(),
+    m_traverse: Some(traverse_module),
+    m_clear: Some(clear_module),
+    m_free: None,
+});
+
+/// The `PyInit__apache` function registered with `PyImport_AppendInittab`.
+pub(crate) unsafe extern "C" fn init_apache_module() -> *mut ffi::PyObject {
+    // SAFETY: called by the import system with the GIL held; filling in the static's pointers
+    // before its first use is the only write we make, and PyModuleDef_Init does the rest.
+    unsafe {
+        let def = MODULE_DEF.get();
+        (*def).m_methods = MODULE_FUNCTIONS.get() as *mut ffi::PyMethodDef;
+        (*def).m_slots = MODULE_SLOTS.get() as *mut ffi::PyModuleDef_Slot;
+        ffi::PyModuleDef_Init(def)
+    }
+}
+
+/// The state of a `_apache` module object.
+///
+/// # Safety
+/// `module` is an `_apache` module object created from `MODULE_DEF`.
+pub(crate) unsafe fn module_state<'a>(module: *mut ffi::PyObject) -> &'a mut ModuleState {
+    // SAFETY: the module was created from MODULE_DEF, whose m_size is a ModuleState.
+    unsafe { &mut *(ffi::PyModule_GetState(module) as *mut ModuleState) }
+}
+
+/// The state of `_apache` for the type of `obj` (one of our heap types).
+///
+/// # Safety
+/// `obj`'s type was created by `PyType_FromModuleAndSpec` with an `_apache` module.
+pub(crate) unsafe fn state_of<'a>(obj: *mut ffi::PyObject) -> &'a ModuleState {
+    // SAFETY: our types carry their defining module; its state is a ModuleState.
+    unsafe { &*(ffi::PyType_GetModuleState(ffi::Py_TYPE(obj)) as *const ModuleState) }
+}
+
+unsafe extern "C" fn exec_module(module: *mut ffi::PyObject) -> c_int {
+    crate::native::trampoline_int(|py| {
+        // SAFETY: `module` is the new _apache module being executed, with zeroed state.
+        let state = unsafe { module_state(module) };
+        // SAFETY: the module is a valid object for the duration of exec.
+        let m = unsafe { Obj::from_borrowed(py, module) };
+        let request_type = crate::request::create_type(py, &m)?;
+        let table_type = crate::table::create_type(py, &m)?;
+        // SAFETY: PyErr_NewException returns a new exception class or NULL.
+        let server_return = unsafe {
+            Obj::from_owned(
+                py,
+                ffi::PyErr_NewException(
+                    c"_apache.SERVER_RETURN".as_ptr(),
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                ),
+            )?
+        };
+        // SAFETY: as above, a subclass of BaseException so `except Exception` lets it pass.
+        let rust_panic = unsafe {
+            Obj::from_owned(
+                py,
+                ffi::PyErr_NewException(
+                    c"_apache.RustPanic".as_ptr(),
+                    ffi::PyExc_BaseException,
+                    std::ptr::null_mut(),
+                ),
+            )?
+        };
+        m.setattr("mp_request", &request_type)?;
+        m.setattr("table", &table_type)?;
+        m.setattr("SERVER_RETURN", &server_return)?;
+        m.setattr("RustPanic", &rust_panic)?;
+        state.request_type = request_type.into_ptr();
+        state.table_type = table_type.into_ptr();
+        state.server_return = server_return.into_ptr();
+        state.rust_panic = rust_panic.into_ptr();
+        Ok(0)
+    })
+}
+
+unsafe extern "C" fn traverse_module(
+    module: *mut ffi::PyObject,
+    visit: ffi::visitproc,
+    arg: *mut c_void,
+) -> c_int {
+    // SAFETY: called by the GC on our module; visiting each held reference.
+    unsafe {
+        let state = ffi::PyModule_GetState(module) as *mut ModuleState;
+        if state.is_null() {
+            return 0;
+        }
+        for field in (*state).fields() {
+            if !field.is_null() {
+                let rc = visit(*field, arg);
+                if rc != 0 {
+                    return rc;
+                }
+            }
+        }
+    }
+    0
+}
+
+unsafe extern "C" fn clear_module(module: *mut ffi::PyObject) -> c_int {
+    // SAFETY: called with the GIL held on our module; each reference is released once.
+    unsafe {
+        let state = ffi::PyModule_GetState(module) as *mut ModuleState;
+        if state.is_null() {
+            return 0;
+        }
+        for field in (*state).fields() {
+            let p = std::mem::replace(field, std::ptr::null_mut());
+            ffi::Py_XDECREF(p);
+        }
+    }
+    0
+}
+
+/// `_apache.RustPanic` of the current interpreter (or `SystemError` outside ours).
+pub(crate) fn rust_panic_type(py: Py<'_>) -> *mut ffi::PyObject {
+    match crate::interpreters::current(py) {
+        Some(interp) => {
+            let m = interp.apache_module(py);
+            // SAFETY: m is this interpreter's _apache module; the type lives in its state.
+            unsafe { module_state(m.as_ptr()).rust_panic }
+        }
+        // SAFETY: reading a builtin exception class.
+        None => unsafe { ffi::PyExc_SystemError },
+    }
+}
+
+/// `_apache.log_error(message, level=APLOG_ERR, server=None)`. mod_python treats level 0
+/// (`APLOG_EMERG`) as "not given" and logs at ERR; we keep that quirk.
+unsafe extern "C" fn log_error(
+    _module: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    trampoline(|py| {
+        // SAFETY: CPython's fastcall arguments.
+        let a = unsafe {
+            Args::parse(
+                py,
+                "log_error",
+                ["message", "level", "server"],
+                1,
+                args,
+                nargs,
+                kwnames,
+            )?
+        };
+        let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
+        let level = match a.int_or(1, 3)? {
+            0 => LogLevel::Err,
+            l => LogLevel::from_raw(l as i32),
+        };
+        log_lines(py, None, level, &message, true);
+        Ok(py.none())
+    })
+}
+
+/// Writes each line of `message` as its own log entry; with `may_detach`, releases the GIL
+/// while Apache writes (a piped error log can block).
+pub(crate) fn log_lines(
+    py: Py<'_>,
+    r: Option<&bindings::Request>,
+    level: LogLevel,
+    message: &str,
+    may_detach: bool,
+) {
+    let write = || {
+        for line in message.split('\n') {
+            match r {
+                Some(r) => bindings::rlog!(r, level, "{line}"),
+                None => bindings::slog!(None, level, "{line}"),
+            }
+        }
+    };
+    if may_detach {
+        crate::interpreters::detach(py, write);
+    } else {
+        write();
+    }
+}

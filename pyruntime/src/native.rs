@@ -1,0 +1,191 @@
+//! Building blocks for native Python types and functions written in Rust: static tables of
+//! `PyMethodDef`/`PyGetSetDef`/`PyType_Slot`, the trampoline every C entry point from Python
+//! goes through (it catches panics), and argument parsing for `METH_FASTCALL` functions.
+//!
+//! The static tables hold only C strings and function pointers, never Python objects, so
+//! sharing them between interpreters is sound; the types built from them are per interpreter.
+
+use crate::py::{Obj, Py, PyErr, PyResult};
+use pyo3_ffi as ffi;
+use std::cell::UnsafeCell;
+use std::ffi::{c_void, CStr};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// A static C table that CPython reads (and, for `PyModuleDef`, writes once).
+#[repr(transparent)]
+pub(crate) struct Static<T>(UnsafeCell<T>);
+
+// SAFETY: the tables hold C strings and function pointers only; CPython writes a
+// PyModuleDef's base only while holding the GIL, and nothing else writes them.
+unsafe impl<T> Sync for Static<T> {}
+
+impl<T> Static<T> {
+    pub(crate) const fn new(v: T) -> Self {
+        Static(UnsafeCell::new(v))
+    }
+    pub(crate) const fn get(&self) -> *mut T {
+        self.0.get()
+    }
+}
+
+/// `METH_FASTCALL | METH_KEYWORDS` function signature.
+pub(crate) type FastFn = unsafe extern "C" fn(
+    *mut ffi::PyObject,
+    *const *mut ffi::PyObject,
+    ffi::Py_ssize_t,
+    *mut ffi::PyObject,
+) -> *mut ffi::PyObject;
+
+/// A method (or module function) entry.
+pub(crate) const fn method(name: &'static CStr, f: FastFn, doc: &'static CStr) -> ffi::PyMethodDef {
+    ffi::PyMethodDef {
+        ml_name: name.as_ptr(),
+        ml_meth: ffi::PyMethodDefPointer {
+            PyCFunctionFastWithKeywords: f,
+        },
+        ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+        ml_doc: doc.as_ptr(),
+    }
+}
+
+/// The terminating method entry.
+pub(crate) const METHODS_END: ffi::PyMethodDef = ffi::PyMethodDef::zeroed();
+
+/// A type slot entry.
+pub(crate) const fn slot(slot: std::ffi::c_int, pfunc: *mut c_void) -> ffi::PyType_Slot {
+    ffi::PyType_Slot { slot, pfunc }
+}
+
+/// The terminating slot entry.
+pub(crate) const SLOTS_END: ffi::PyType_Slot = ffi::PyType_Slot {
+    slot: 0,
+    pfunc: std::ptr::null_mut(),
+};
+
+/// Runs the body of a C entry point called by Python (GIL held): `Ok` returns the new
+/// reference, `Err` sets the exception and returns NULL, a Rust panic raises
+/// `_apache.RustPanic` (a `BaseException`, so `except Exception` does not hide it).
+pub(crate) fn trampoline(
+    f: impl for<'py> FnOnce(Py<'py>) -> PyResult<'py, Obj<'py>>,
+) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls native functions with the GIL held by this thread.
+    let py = unsafe { Py::assume() };
+    match catch_unwind(AssertUnwindSafe(|| f(py))) {
+        Ok(Ok(obj)) => obj.into_ptr(),
+        Ok(Err(err)) => {
+            err.restore();
+            std::ptr::null_mut()
+        }
+        Err(payload) => {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            let exc = crate::apache_module::rust_panic_type(py);
+            PyErr::new(
+                py,
+                exc,
+                &format!("MPY0002: internal error in mod_python: {msg}"),
+            )
+            .restore();
+            std::ptr::null_mut()
+        }
+    }
+}
+
+/// Like [`trampoline`] for C slots that return an int status (0 ok, -1 error).
+pub(crate) fn trampoline_int(
+    f: impl for<'py> FnOnce(Py<'py>) -> PyResult<'py, std::ffi::c_int>,
+) -> std::ffi::c_int {
+    let mut rc = -1;
+    let out = trampoline(|py| {
+        rc = f(py)?;
+        Ok(py.none())
+    });
+    if out.is_null() {
+        return -1;
+    }
+    // SAFETY: `out` is the new reference to None returned above.
+    unsafe { ffi::Py_DECREF(out) };
+    rc
+}
+
+/// Arguments of a `METH_FASTCALL | METH_KEYWORDS` call, matched to parameter names.
+pub(crate) struct Args<'py, const N: usize> {
+    values: [Option<Obj<'py>>; N],
+}
+
+impl<'py, const N: usize> Args<'py, N> {
+    /// Matches positional and keyword arguments to `names`; the first `required` names must
+    /// be given. Errors read like CPython's own (`write() missing required argument 'data'`).
+    ///
+    /// # Safety
+    /// The pointers are what CPython passed to a fastcall function.
+    pub(crate) unsafe fn parse(
+        py: Py<'py>,
+        func: &str,
+        names: [&str; N],
+        required: usize,
+        args: *const *mut ffi::PyObject,
+        nargs: ffi::Py_ssize_t,
+        kwnames: *mut ffi::PyObject,
+    ) -> PyResult<'py, Args<'py, N>> {
+        // SAFETY: PyVectorcall_NARGS only masks the flag bit off the count.
+        let npos = usize::try_from(unsafe { ffi::PyVectorcall_NARGS(nargs as usize) }).unwrap_or(0);
+        if npos > N {
+            return Err(PyErr::type_error(
+                py,
+                &format!("{func}() takes at most {N} arguments ({npos} given)"),
+            ));
+        }
+        let mut values: [Option<Obj<'py>>; N] = std::array::from_fn(|_| None);
+        for (i, slot) in values.iter_mut().enumerate().take(npos) {
+            // SAFETY: args holds npos positional argument pointers (borrowed).
+            *slot = Some(unsafe { Obj::from_borrowed(py, *args.add(i)) });
+        }
+        if !kwnames.is_null() {
+            // SAFETY: kwnames is a tuple of str; their values follow the positionals in args.
+            let nkw = unsafe { ffi::PyTuple_GET_SIZE(kwnames) } as usize;
+            for k in 0..nkw {
+                // SAFETY: k < nkw; items are borrowed str objects.
+                let key = unsafe { Obj::from_borrowed(py, ffi::PyTuple_GET_ITEM(kwnames, k as _)) };
+                let key = key.str_lossy();
+                let Some(idx) = names.iter().position(|n| *n == key) else {
+                    return Err(PyErr::type_error(
+                        py,
+                        &format!("{func}() got an unexpected keyword argument '{key}'"),
+                    ));
+                };
+                if values[idx].is_some() {
+                    return Err(PyErr::type_error(
+                        py,
+                        &format!("{func}() got multiple values for argument '{key}'"),
+                    ));
+                }
+                // SAFETY: keyword values follow the positionals in args.
+                values[idx] = Some(unsafe { Obj::from_borrowed(py, *args.add(npos + k)) });
+            }
+        }
+        if let Some(missing) = (0..required).find(|&i| values[i].is_none()) {
+            return Err(PyErr::type_error(
+                py,
+                &format!("{func}() missing required argument '{}'", names[missing]),
+            ));
+        }
+        Ok(Args { values })
+    }
+
+    /// The argument at `i`, if given (and not `None`).
+    pub(crate) fn get(&self, i: usize) -> Option<&Obj<'py>> {
+        self.values[i].as_ref().filter(|o| !o.is_none())
+    }
+
+    /// The argument at `i` as an int, or `default`.
+    pub(crate) fn int_or(&self, i: usize, default: i64) -> PyResult<'py, i64> {
+        match self.get(i) {
+            Some(o) => o.to_i64(),
+            None => Ok(default),
+        }
+    }
+}

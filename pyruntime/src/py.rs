@@ -1,0 +1,473 @@
+//! A small safe layer over the CPython C API (`pyo3-ffi`), with no process-global Python
+//! state: nothing here caches an object, a type or an interned string across interpreters.
+//!
+//! [`Py`] is the proof that this thread is attached to an interpreter; only the interpreter
+//! guard in `interpreters.rs` creates one. [`Obj`] is an owned strong reference that drops
+//! with `Py_DECREF` and cannot outlive the attachment (`'py`). [`PyErr`] is a fetched
+//! Python exception, also an owned reference.
+
+use pyo3_ffi as ffi;
+use std::ffi::{c_char, CStr, CString};
+use std::marker::PhantomData;
+use std::ptr::NonNull;
+
+/// Proof that the current thread holds the GIL with some interpreter's thread state.
+/// `Copy`, but neither `Send` nor `Sync`.
+#[derive(Clone, Copy)]
+pub struct Py<'py>(PhantomData<(&'py (), *mut ())>);
+
+impl<'py> Py<'py> {
+    /// Asserts the attachment.
+    ///
+    /// # Safety
+    /// The calling thread holds the GIL with a valid thread state for the whole of `'py`.
+    pub(crate) unsafe fn assume() -> Py<'py> {
+        Py(PhantomData)
+    }
+
+    /// `None`.
+    pub fn none(self) -> Obj<'py> {
+        // SAFETY: Py_None is an immortal singleton; we take a new reference to it.
+        unsafe { Obj::from_borrowed(self, ffi::Py_None()) }
+    }
+
+    /// `True` or `False`.
+    pub fn bool(self, v: bool) -> Obj<'py> {
+        // SAFETY: the bool singletons; PyBool_FromLong returns a new reference.
+        unsafe { Obj::from_owned_unchecked(self, ffi::PyBool_FromLong(v as _)) }
+    }
+
+    /// A `str` from UTF-8 text.
+    pub fn str(self, s: &str) -> PyResult<'py, Obj<'py>> {
+        // SAFETY: s is valid UTF-8 of the given length.
+        unsafe {
+            Obj::from_owned(
+                self,
+                ffi::PyUnicode_FromStringAndSize(s.as_ptr() as *const c_char, s.len() as _),
+            )
+        }
+    }
+
+    /// A `str` from bytes decoded as UTF-8 with `surrogateescape`: lossless for any bytes,
+    /// and [`Obj::to_wire_bytes`] gives the same bytes back. This is the one encoding rule
+    /// for strings that cross between Apache and Python (see docs/design.md).
+    pub fn str_from_wire(self, b: &[u8]) -> PyResult<'py, Obj<'py>> {
+        // SAFETY: b is valid for its length; the error handler name is NUL-terminated.
+        unsafe {
+            Obj::from_owned(
+                self,
+                ffi::PyUnicode_DecodeUTF8(
+                    b.as_ptr() as *const c_char,
+                    b.len() as _,
+                    c"surrogateescape".as_ptr(),
+                ),
+            )
+        }
+    }
+
+    /// `str` from wire bytes, or `None` for a missing value.
+    pub fn opt_str_from_wire(self, b: Option<&[u8]>) -> PyResult<'py, Obj<'py>> {
+        match b {
+            Some(b) => self.str_from_wire(b),
+            None => Ok(self.none()),
+        }
+    }
+
+    /// A `bytes` copy of `b`.
+    pub fn bytes(self, b: &[u8]) -> PyResult<'py, Obj<'py>> {
+        // SAFETY: b is valid for its length; PyBytes copies it.
+        unsafe {
+            Obj::from_owned(
+                self,
+                ffi::PyBytes_FromStringAndSize(b.as_ptr() as *const c_char, b.len() as _),
+            )
+        }
+    }
+
+    /// An `int`.
+    pub fn int(self, v: i64) -> PyResult<'py, Obj<'py>> {
+        // SAFETY: PyLong_FromLongLong returns a new reference or NULL with an exception.
+        unsafe { Obj::from_owned(self, ffi::PyLong_FromLongLong(v)) }
+    }
+
+    /// A `float`.
+    pub fn float(self, v: f64) -> PyResult<'py, Obj<'py>> {
+        // SAFETY: PyFloat_FromDouble returns a new reference or NULL with an exception.
+        unsafe { Obj::from_owned(self, ffi::PyFloat_FromDouble(v)) }
+    }
+
+    /// A tuple of the given items.
+    pub fn tuple(self, items: Vec<Obj<'py>>) -> PyResult<'py, Obj<'py>> {
+        // SAFETY: PyTuple_New returns a new tuple; PyTuple_SET_ITEM steals each reference.
+        unsafe {
+            let t = Obj::from_owned(self, ffi::PyTuple_New(items.len() as _))?;
+            for (i, item) in items.into_iter().enumerate() {
+                ffi::PyTuple_SET_ITEM(t.as_ptr(), i as _, item.into_ptr());
+            }
+            Ok(t)
+        }
+    }
+
+    /// A list of the given items.
+    pub fn list(self, items: Vec<Obj<'py>>) -> PyResult<'py, Obj<'py>> {
+        // SAFETY: PyList_New returns a new list; PyList_SET_ITEM steals each reference.
+        unsafe {
+            let l = Obj::from_owned(self, ffi::PyList_New(items.len() as _))?;
+            for (i, item) in items.into_iter().enumerate() {
+                ffi::PyList_SET_ITEM(l.as_ptr(), i as _, item.into_ptr());
+            }
+            Ok(l)
+        }
+    }
+
+    /// A new empty dict.
+    pub fn dict(self) -> PyResult<'py, Obj<'py>> {
+        // SAFETY: PyDict_New returns a new reference or NULL with an exception.
+        unsafe { Obj::from_owned(self, ffi::PyDict_New()) }
+    }
+
+    /// `import name`.
+    pub fn import(self, name: &str) -> PyResult<'py, Obj<'py>> {
+        let n = self.str(name)?;
+        // SAFETY: n is a str; PyImport_Import returns a new reference or NULL.
+        unsafe { Obj::from_owned(self, ffi::PyImport_Import(n.as_ptr())) }
+    }
+
+    /// Runs `code` (statements) with `globals` as its namespace.
+    pub fn run(self, code: &str, filename: &str, globals: &Obj<'py>) -> PyResult<'py, ()> {
+        let code = CString::new(code).map_err(|_| PyErr::value_error(self, "NUL in code"))?;
+        let filename =
+            CString::new(filename).map_err(|_| PyErr::value_error(self, "NUL in filename"))?;
+        // SAFETY: compile then evaluate with a dict as globals and locals.
+        unsafe {
+            let compiled = Obj::from_owned(
+                self,
+                ffi::Py_CompileString(code.as_ptr(), filename.as_ptr(), ffi::Py_file_input),
+            )?;
+            Obj::from_owned(
+                self,
+                ffi::PyEval_EvalCode(compiled.as_ptr(), globals.as_ptr(), globals.as_ptr()),
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// An owned strong reference to a Python object, valid while attached.
+pub struct Obj<'py> {
+    ptr: NonNull<ffi::PyObject>,
+    py: Py<'py>,
+}
+
+impl<'py> Obj<'py> {
+    /// Takes ownership of a new reference; NULL means an exception is set.
+    ///
+    /// # Safety
+    /// `p` is NULL (with an exception set) or a new (owned) reference.
+    pub unsafe fn from_owned(py: Py<'py>, p: *mut ffi::PyObject) -> PyResult<'py, Obj<'py>> {
+        match NonNull::new(p) {
+            Some(ptr) => Ok(Obj { ptr, py }),
+            None => Err(PyErr::fetch(py)),
+        }
+    }
+
+    /// Takes ownership of a new reference that cannot be NULL.
+    ///
+    /// # Safety
+    /// `p` is a non-NULL new reference.
+    pub(crate) unsafe fn from_owned_unchecked(py: Py<'py>, p: *mut ffi::PyObject) -> Obj<'py> {
+        // SAFETY: the caller promises p is not NULL.
+        Obj {
+            ptr: unsafe { NonNull::new_unchecked(p) },
+            py,
+        }
+    }
+
+    /// Takes a new reference to a borrowed object.
+    ///
+    /// # Safety
+    /// `p` is a valid, non-NULL object of the current interpreter.
+    pub unsafe fn from_borrowed(py: Py<'py>, p: *mut ffi::PyObject) -> Obj<'py> {
+        // SAFETY: p is a valid object; we own the new reference.
+        unsafe { ffi::Py_INCREF(p) };
+        // SAFETY: p is not NULL (caller's contract).
+        unsafe { Obj::from_owned_unchecked(py, p) }
+    }
+
+    /// The attachment token.
+    pub fn py(&self) -> Py<'py> {
+        self.py
+    }
+
+    /// The raw pointer (still owned by `self`).
+    pub fn as_ptr(&self) -> *mut ffi::PyObject {
+        self.ptr.as_ptr()
+    }
+
+    /// Gives up ownership, returning the new reference.
+    pub fn into_ptr(self) -> *mut ffi::PyObject {
+        let p = self.ptr.as_ptr();
+        std::mem::forget(self);
+        p
+    }
+
+    /// `self.name`.
+    pub fn getattr(&self, name: &str) -> PyResult<'py, Obj<'py>> {
+        let n = self.py.str(name)?;
+        // SAFETY: self and n are valid objects; returns a new reference or NULL.
+        unsafe { Obj::from_owned(self.py, ffi::PyObject_GetAttr(self.as_ptr(), n.as_ptr())) }
+    }
+
+    /// `self.name = value`.
+    pub fn setattr(&self, name: &str, value: &Obj<'py>) -> PyResult<'py, ()> {
+        let n = self.py.str(name)?;
+        // SAFETY: all three are valid objects.
+        let rc = unsafe { ffi::PyObject_SetAttr(self.as_ptr(), n.as_ptr(), value.as_ptr()) };
+        PyErr::check(self.py, rc)
+    }
+
+    /// `self[key] = value`.
+    pub fn set_item(&self, key: &Obj<'py>, value: &Obj<'py>) -> PyResult<'py, ()> {
+        // SAFETY: all three are valid objects.
+        let rc = unsafe { ffi::PyObject_SetItem(self.as_ptr(), key.as_ptr(), value.as_ptr()) };
+        PyErr::check(self.py, rc)
+    }
+
+    /// `self(*args)`.
+    pub fn call(&self, args: Vec<Obj<'py>>) -> PyResult<'py, Obj<'py>> {
+        let t = self.py.tuple(args)?;
+        // SAFETY: self is callable or the call raises; t is a tuple.
+        unsafe {
+            Obj::from_owned(
+                self.py,
+                ffi::PyObject_Call(self.as_ptr(), t.as_ptr(), std::ptr::null_mut()),
+            )
+        }
+    }
+
+    /// `self.name(*args)`.
+    pub fn call_method(&self, name: &str, args: Vec<Obj<'py>>) -> PyResult<'py, Obj<'py>> {
+        self.getattr(name)?.call(args)
+    }
+
+    /// True for `None`.
+    pub fn is_none(&self) -> bool {
+        // SAFETY: comparing with the None singleton's address.
+        self.as_ptr() == unsafe { ffi::Py_None() }
+    }
+
+    /// `str(self)` as Rust text (unencodable characters replaced).
+    pub fn str_lossy(&self) -> String {
+        // SAFETY: PyObject_Str returns a new reference or NULL.
+        match unsafe { Obj::from_owned(self.py, ffi::PyObject_Str(self.as_ptr())) } {
+            Ok(s) => s
+                .to_wire_bytes()
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+            Err(_) => Ok("<unprintable>".to_string()),
+        }
+        .unwrap_or_else(|_| "<unprintable>".to_string())
+    }
+
+    /// The bytes of a `str` (UTF-8, `surrogateescape`) or a `bytes`/`bytearray`/buffer.
+    pub fn to_wire_bytes(&self) -> PyResult<'py, Vec<u8>> {
+        let p = self.as_ptr();
+        // SAFETY: type checks on a valid object, then the matching accessor.
+        unsafe {
+            if ffi::PyUnicode_Check(p) != 0 {
+                let b = Obj::from_owned(
+                    self.py,
+                    ffi::PyUnicode_AsEncodedString(
+                        p,
+                        c"utf-8".as_ptr(),
+                        c"surrogateescape".as_ptr(),
+                    ),
+                )?;
+                return b.to_wire_bytes();
+            }
+            if ffi::PyBytes_Check(p) != 0 {
+                let data = ffi::PyBytes_AsString(p) as *const u8;
+                let len = ffi::PyBytes_Size(p) as usize;
+                return Ok(std::slice::from_raw_parts(data, len).to_vec());
+            }
+            let b = Obj::from_owned(self.py, ffi::PyBytes_FromObject(p))?;
+            b.to_wire_bytes()
+        }
+    }
+
+    /// The value of an `int` (not `bool`-checked).
+    pub fn to_i64(&self) -> PyResult<'py, i64> {
+        // SAFETY: PyLong_AsLongLong on a valid object; -1 with an exception set means error.
+        let v = unsafe { ffi::PyLong_AsLongLong(self.as_ptr()) };
+        // SAFETY: checking the thread's error indicator.
+        if v == -1 && unsafe { !ffi::PyErr_Occurred().is_null() } {
+            return Err(PyErr::fetch(self.py));
+        }
+        Ok(v)
+    }
+
+    /// True when the object's class is exactly `int` (mod_python requires handler results
+    /// to be plain ints: `bool` and `IntEnum` are refused).
+    pub fn is_exact_int(&self) -> bool {
+        // SAFETY: reading the type of a valid object.
+        unsafe { ffi::PyLong_CheckExact(self.as_ptr()) != 0 }
+    }
+
+    /// Truth value.
+    pub fn is_true(&self) -> PyResult<'py, bool> {
+        // SAFETY: PyObject_IsTrue on a valid object; -1 means an exception.
+        match unsafe { ffi::PyObject_IsTrue(self.as_ptr()) } {
+            -1 => Err(PyErr::fetch(self.py)),
+            v => Ok(v != 0),
+        }
+    }
+}
+
+impl Clone for Obj<'_> {
+    fn clone(&self) -> Self {
+        // SAFETY: a valid object of the attached interpreter.
+        unsafe { Obj::from_borrowed(self.py, self.as_ptr()) }
+    }
+}
+
+impl Drop for Obj<'_> {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference, and 'py proves we are still attached.
+        unsafe { ffi::Py_DECREF(self.ptr.as_ptr()) }
+    }
+}
+
+/// A Python exception taken off the thread's error indicator (normalized, with traceback).
+pub struct PyErr<'py> {
+    value: Obj<'py>,
+}
+
+/// Result of a call into Python.
+pub type PyResult<'py, T> = Result<T, PyErr<'py>>;
+
+impl<'py> PyErr<'py> {
+    /// Takes the current exception; a `SystemError` if none is set.
+    pub fn fetch(py: Py<'py>) -> PyErr<'py> {
+        let (mut t, mut v, mut tb) = (
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+        );
+        // SAFETY: PyErr_Fetch moves the (possibly NULL) error triple to us; normalization
+        // gives an exception instance; we attach the traceback to it and keep only it.
+        unsafe {
+            ffi::PyErr_Fetch(&mut t, &mut v, &mut tb);
+            if t.is_null() {
+                ffi::PyErr_SetString(ffi::PyExc_SystemError, c"error without exception".as_ptr());
+                ffi::PyErr_Fetch(&mut t, &mut v, &mut tb);
+            }
+            ffi::PyErr_NormalizeException(&mut t, &mut v, &mut tb);
+            if !tb.is_null() && !v.is_null() {
+                ffi::PyException_SetTraceback(v, tb);
+            }
+            ffi::Py_XDECREF(t);
+            ffi::Py_XDECREF(tb);
+            let value = match NonNull::new(v) {
+                Some(_) => Obj::from_owned_unchecked(py, v),
+                None => py.none(),
+            };
+            PyErr { value }
+        }
+    }
+
+    /// Raises `exc_type(msg)` and fetches it back as a value.
+    pub fn new(py: Py<'py>, exc_type: *mut ffi::PyObject, msg: &str) -> PyErr<'py> {
+        let c = CString::new(msg.replace('\0', "\\0")).unwrap_or_default();
+        // SAFETY: exc_type is an exception class; the message is NUL-terminated.
+        unsafe { ffi::PyErr_SetString(exc_type, c.as_ptr()) };
+        PyErr::fetch(py)
+    }
+
+    /// A `TypeError`.
+    pub fn type_error(py: Py<'py>, msg: &str) -> PyErr<'py> {
+        // SAFETY: reading a builtin exception class.
+        PyErr::new(py, unsafe { ffi::PyExc_TypeError }, msg)
+    }
+
+    /// A `ValueError`.
+    pub fn value_error(py: Py<'py>, msg: &str) -> PyErr<'py> {
+        // SAFETY: reading a builtin exception class.
+        PyErr::new(py, unsafe { ffi::PyExc_ValueError }, msg)
+    }
+
+    /// An `OSError` (mod_python raises `IOError`, its alias).
+    pub fn os_error(py: Py<'py>, msg: &str) -> PyErr<'py> {
+        // SAFETY: reading a builtin exception class.
+        PyErr::new(py, unsafe { ffi::PyExc_OSError }, msg)
+    }
+
+    /// A `RuntimeError`.
+    pub fn runtime_error(py: Py<'py>, msg: &str) -> PyErr<'py> {
+        // SAFETY: reading a builtin exception class.
+        PyErr::new(py, unsafe { ffi::PyExc_RuntimeError }, msg)
+    }
+
+    /// `Ok(())` for a C status of 0, else the pending exception.
+    pub fn check(py: Py<'py>, rc: std::ffi::c_int) -> PyResult<'py, ()> {
+        if rc < 0 {
+            Err(PyErr::fetch(py))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The exception instance.
+    pub fn value(&self) -> &Obj<'py> {
+        &self.value
+    }
+
+    /// True when the exception is an instance of `exc_type`.
+    pub fn is_instance(&self, exc_type: *mut ffi::PyObject) -> bool {
+        // SAFETY: a valid object and a class.
+        unsafe { ffi::PyObject_IsInstance(self.value.as_ptr(), exc_type) == 1 }
+    }
+
+    /// Sets this exception as the thread's current one (for returning NULL to Python).
+    pub fn restore(self) {
+        let v = self.value.into_ptr();
+        // SAFETY: PyErr_Restore steals the type, value and traceback references we pass.
+        unsafe {
+            let t = ffi::Py_TYPE(v) as *mut ffi::PyObject;
+            ffi::Py_INCREF(t);
+            let tb = ffi::PyException_GetTraceback(v);
+            ffi::PyErr_Restore(t, v, tb);
+        }
+    }
+
+    /// The formatted traceback lines (as `traceback.format_exception` gives them, split at
+    /// newlines), or a one-line description if formatting itself fails.
+    pub fn traceback_lines(&self) -> Vec<String> {
+        let py = self.value.py();
+        let formatted = (|| {
+            let tb = py.import("traceback")?;
+            let lines = tb.call_method("format_exception", vec![self.value.clone()])?;
+            let joined = py.str("")?.call_method("join", vec![lines])?;
+            Ok::<_, PyErr<'py>>(joined.str_lossy())
+        })();
+        match formatted {
+            Ok(text) => text.lines().map(str::to_string).collect(),
+            Err(_) => vec![self.to_string()],
+        }
+    }
+}
+
+impl std::fmt::Display for PyErr<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // SAFETY: reading the type name of a valid object.
+        let name = unsafe {
+            let t = ffi::Py_TYPE(self.value.as_ptr());
+            CStr::from_ptr((*t).tp_name).to_string_lossy().into_owned()
+        };
+        write!(f, "{}: {}", name, self.value.str_lossy())
+    }
+}
+
+impl std::fmt::Debug for PyErr<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}

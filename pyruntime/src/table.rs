@@ -1,0 +1,496 @@
+//! The `mp_table` type: a mapping over an `apr_table_t`, case-insensitive and multi-valued,
+//! iterated in insertion order, as mod_python's table object.
+//!
+//! A table is either a live view of one of a request's tables (headers, notes, ...), valid
+//! while the request lives, or a table of its own (`apache.table()`, `get_options()`).
+//! Keys and values may be given as `str` or `bytes` and come back as `str` (UTF-8 with
+//! `surrogateescape`, so any bytes round-trip). `t[k]` gives a list when `k` repeats.
+
+use crate::native::{
+    method, slot, trampoline, trampoline_int, Args, Static, METHODS_END, SLOTS_END,
+};
+use crate::py::{Obj, Py, PyErr, PyResult};
+use crate::request::RequestHandle;
+use bindings::{OwnedTable, Table};
+use pyo3_ffi as ffi;
+use std::ffi::{c_int, c_void};
+use std::mem::ManuallyDrop;
+use std::sync::Arc;
+
+/// Which table of a request a table object views.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RequestTable {
+    HeadersIn,
+    HeadersOut,
+    ErrHeadersOut,
+    SubprocessEnv,
+    Notes,
+}
+
+enum Source {
+    Request(Arc<RequestHandle>, RequestTable),
+    Owned(OwnedTable),
+}
+
+#[repr(C)]
+struct TableObject {
+    ob_base: ffi::PyObject,
+    source: ManuallyDrop<Source>,
+}
+
+/// The table behind `slf`, or an error when its request has ended.
+///
+/// # Safety
+/// `slf` is an `mp_table` object, which keeps its source alive while borrowed.
+unsafe fn table<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py Table> {
+    // SAFETY: slf is an mp_table, so its source is initialised; the borrow is used only
+    // while the object (held by the caller's frame) and the GIL are held.
+    let source = unsafe { &*(*(slf as *mut TableObject)).source };
+    match source {
+        Source::Owned(t) => {
+            // SAFETY: the owned table lives as long as the object; see above.
+            Ok(unsafe { &*(t.table() as *const Table) })
+        }
+        Source::Request(handle, which) => {
+            let r = handle.get(py).ok_or_else(|| {
+                PyErr::runtime_error(py, "the request has ended; its tables are no longer usable")
+            })?;
+            Ok(match which {
+                RequestTable::HeadersIn => r.headers_in(),
+                RequestTable::HeadersOut => r.headers_out(),
+                RequestTable::ErrHeadersOut => r.err_headers_out(),
+                RequestTable::SubprocessEnv => r.subprocess_env(),
+                RequestTable::Notes => r.notes(),
+            })
+        }
+    }
+}
+
+fn alloc<'py>(py: Py<'py>, ty: *mut ffi::PyObject, source: Source) -> PyResult<'py, Obj<'py>> {
+    // SAFETY: ty is our table heap type; the fresh object is initialised before use.
+    unsafe {
+        let obj = Obj::from_owned(
+            py,
+            ffi::PyType_GenericAlloc(ty as *mut ffi::PyTypeObject, 0),
+        )?;
+        let raw = obj.as_ptr() as *mut TableObject;
+        std::ptr::addr_of_mut!((*raw).source).write(ManuallyDrop::new(source));
+        Ok(obj)
+    }
+}
+
+/// A table object viewing one of a request's tables.
+pub(crate) fn new_request_table<'py>(
+    py: Py<'py>,
+    ty: *mut ffi::PyObject,
+    handle: Arc<RequestHandle>,
+    which: RequestTable,
+) -> PyResult<'py, Obj<'py>> {
+    alloc(py, ty, Source::Request(handle, which))
+}
+
+/// A table object of its own holding `entries`.
+pub(crate) fn new_owned_table<'py>(
+    py: Py<'py>,
+    ty: *mut ffi::PyObject,
+    entries: Vec<(String, String)>,
+) -> PyResult<'py, Obj<'py>> {
+    let owned = OwnedTable::new(entries.len().max(8))
+        .map_err(|e| PyErr::runtime_error(py, &format!("cannot create table: {e}")))?;
+    for (k, v) in &entries {
+        owned
+            .table()
+            .add(k.as_bytes(), v.as_bytes())
+            .map_err(|_| nul(py))?;
+    }
+    alloc(py, ty, Source::Owned(owned))
+}
+
+fn nul(py: Py<'_>) -> PyErr<'_> {
+    PyErr::value_error(py, "table keys and values cannot contain NUL bytes")
+}
+
+fn wire<'py>(py: Py<'py>, o: &Obj<'py>, what: &str) -> PyResult<'py, Vec<u8>> {
+    // SAFETY: type checks on a valid object.
+    let ok =
+        unsafe { ffi::PyUnicode_Check(o.as_ptr()) != 0 || ffi::PyBytes_Check(o.as_ptr()) != 0 };
+    if !ok {
+        return Err(PyErr::type_error(
+            py,
+            &format!("table {what} must be str or bytes"),
+        ));
+    }
+    o.to_wire_bytes()
+}
+
+fn values_obj<'py>(py: Py<'py>, t: &Table, key: &[u8]) -> PyResult<'py, Option<Obj<'py>>> {
+    let values = t.get_all(key);
+    match values.len() {
+        0 => Ok(None),
+        1 => py.str_from_wire(values[0]).map(Some),
+        _ => {
+            let items = values
+                .iter()
+                .map(|v| py.str_from_wire(v))
+                .collect::<PyResult<'_, Vec<_>>>()?;
+            py.list(items).map(Some)
+        }
+    }
+}
+
+fn key_error<'py>(py: Py<'py>, key: &Obj<'py>) -> PyErr<'py> {
+    // SAFETY: PyErr_SetObject with the KeyError class and a valid key object.
+    unsafe { ffi::PyErr_SetObject(ffi::PyExc_KeyError, key.as_ptr()) };
+    PyErr::fetch(py)
+}
+
+unsafe extern "C" fn subscript(
+    slf: *mut ffi::PyObject,
+    key: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    trampoline(|py| {
+        // SAFETY: CPython passes an mp_table and a valid key.
+        let (t, key) = unsafe { (table(py, slf)?, Obj::from_borrowed(py, key)) };
+        let k = wire(py, &key, "keys")?;
+        values_obj(py, t, &k)?.ok_or_else(|| key_error(py, &key))
+    })
+}
+
+unsafe extern "C" fn ass_subscript(
+    slf: *mut ffi::PyObject,
+    key: *mut ffi::PyObject,
+    value: *mut ffi::PyObject,
+) -> c_int {
+    trampoline_int(|py| {
+        // SAFETY: CPython passes an mp_table and a valid key.
+        let (t, key) = unsafe { (table(py, slf)?, Obj::from_borrowed(py, key)) };
+        let k = wire(py, &key, "keys")?;
+        if value.is_null() {
+            t.unset(&k);
+        } else {
+            // SAFETY: value is a valid object.
+            let v = wire(py, &unsafe { Obj::from_borrowed(py, value) }, "values")?;
+            t.set(&k, &v).map_err(|_| nul(py))?;
+        }
+        Ok(0)
+    })
+}
+
+unsafe extern "C" fn length(slf: *mut ffi::PyObject) -> ffi::Py_ssize_t {
+    let mut n = 0;
+    let rc = trampoline_int(|py| {
+        // SAFETY: CPython passes an mp_table.
+        n = unsafe { table(py, slf)? }.len() as ffi::Py_ssize_t;
+        Ok(0)
+    });
+    if rc < 0 {
+        -1
+    } else {
+        n
+    }
+}
+
+unsafe extern "C" fn contains(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) -> c_int {
+    trampoline_int(|py| {
+        // SAFETY: CPython passes an mp_table and a valid key.
+        let (t, key) = unsafe { (table(py, slf)?, Obj::from_borrowed(py, key)) };
+        let k = wire(py, &key, "keys")?;
+        Ok(c_int::from(t.get(&k).is_some()))
+    })
+}
+
+fn keys_list<'py>(py: Py<'py>, t: &Table) -> PyResult<'py, Obj<'py>> {
+    let keys = t
+        .iter()
+        .map(|(k, _)| py.str_from_wire(k))
+        .collect::<PyResult<'_, Vec<_>>>()?;
+    py.list(keys)
+}
+
+unsafe extern "C" fn iter(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    trampoline(|py| {
+        // SAFETY: CPython passes an mp_table.
+        let keys = keys_list(py, unsafe { table(py, slf)? })?;
+        // SAFETY: PyObject_GetIter on a list returns a new iterator or NULL.
+        unsafe { Obj::from_owned(py, ffi::PyObject_GetIter(keys.as_ptr())) }
+    })
+}
+
+unsafe extern "C" fn repr(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
+    trampoline(|py| {
+        // SAFETY: CPython passes an mp_table.
+        let t = unsafe { table(py, slf)? };
+        let mut parts = Vec::new();
+        for (k, v) in t.iter() {
+            let k = py.str_from_wire(k)?;
+            let v = py.str_from_wire(v)?;
+            // SAFETY: PyObject_Repr returns a new reference or NULL.
+            let (kr, vr) = unsafe {
+                (
+                    Obj::from_owned(py, ffi::PyObject_Repr(k.as_ptr()))?,
+                    Obj::from_owned(py, ffi::PyObject_Repr(v.as_ptr()))?,
+                )
+            };
+            parts.push(format!("{}: {}", kr.str_lossy(), vr.str_lossy()));
+        }
+        py.str(&format!("{{{}}}", parts.join(", ")))
+    })
+}
+
+macro_rules! table_method {
+    ($name:ident, $fname:literal, [$($arg:literal),*], $required:expr, |$py:ident, $t:ident, $a:ident, $slf:ident| $body:block) => {
+        unsafe extern "C" fn $name(
+            $slf: *mut ffi::PyObject,
+            args: *const *mut ffi::PyObject,
+            nargs: ffi::Py_ssize_t,
+            kw: *mut ffi::PyObject,
+        ) -> *mut ffi::PyObject {
+            trampoline(|$py| {
+                // SAFETY: CPython calls methods of mp_table with an mp_table and fastcall args.
+                let ($t, $a) = unsafe {
+                    (table($py, $slf)?, Args::parse($py, $fname, [$($arg),*], $required, args, nargs, kw)?)
+                };
+                $body
+            })
+        }
+    };
+}
+
+table_method!(t_get, "get", ["key", "default"], 1, |py, t, a, _slf| {
+    let k = wire(
+        py,
+        a.get(0)
+            .ok_or_else(|| PyErr::type_error(py, "key is None"))?,
+        "keys",
+    )?;
+    match t.get(&k) {
+        Some(v) => py.str_from_wire(v),
+        None => Ok(a.get(1).cloned().unwrap_or_else(|| py.none())),
+    }
+});
+
+table_method!(t_add, "add", ["key", "value"], 2, |py, t, a, _slf| {
+    let k = wire(
+        py,
+        a.get(0)
+            .ok_or_else(|| PyErr::type_error(py, "key is None"))?,
+        "keys",
+    )?;
+    let v = wire(
+        py,
+        a.get(1)
+            .ok_or_else(|| PyErr::type_error(py, "value is None"))?,
+        "values",
+    )?;
+    t.add(&k, &v).map_err(|_| nul(py))?;
+    Ok(py.none())
+});
+
+table_method!(t_keys, "keys", [], 0, |py, t, _a, _slf| {
+    keys_list(py, t)
+});
+
+table_method!(t_values, "values", [], 0, |py, t, _a, _slf| {
+    let v = t
+        .iter()
+        .map(|(_, v)| py.str_from_wire(v))
+        .collect::<PyResult<'_, Vec<_>>>()?;
+    py.list(v)
+});
+
+table_method!(t_items, "items", [], 0, |py, t, _a, _slf| {
+    let items = t
+        .iter()
+        .map(|(k, v)| py.tuple(vec![py.str_from_wire(k)?, py.str_from_wire(v)?]))
+        .collect::<PyResult<'_, Vec<_>>>()?;
+    py.list(items)
+});
+
+table_method!(t_has_key, "has_key", ["key"], 1, |py, t, a, _slf| {
+    let k = wire(
+        py,
+        a.get(0)
+            .ok_or_else(|| PyErr::type_error(py, "key is None"))?,
+        "keys",
+    )?;
+    Ok(py.bool(t.get(&k).is_some()))
+});
+
+table_method!(t_clear, "clear", [], 0, |py, t, _a, _slf| {
+    t.clear();
+    Ok(py.none())
+});
+
+table_method!(
+    t_setdefault,
+    "setdefault",
+    ["key", "default"],
+    1,
+    |py, t, a, _slf| {
+        let k = wire(
+            py,
+            a.get(0)
+                .ok_or_else(|| PyErr::type_error(py, "key is None"))?,
+            "keys",
+        )?;
+        if let Some(v) = t.get(&k) {
+            return py.str_from_wire(v);
+        }
+        let d = match a.get(1) {
+            Some(d) => wire(py, d, "values")?,
+            None => Vec::new(),
+        };
+        t.set(&k, &d).map_err(|_| nul(py))?;
+        py.str_from_wire(&d)
+    }
+);
+
+table_method!(t_copy, "copy", [], 0, |py, t, _a, slf| {
+    let entries = t
+        .iter()
+        .map(|(k, v)| {
+            (
+                String::from_utf8_lossy(k).into_owned(),
+                String::from_utf8_lossy(v).into_owned(),
+            )
+        })
+        .collect();
+    // SAFETY: slf is an mp_table, whose type is the table type.
+    new_owned_table(
+        py,
+        unsafe { ffi::Py_TYPE(slf) } as *mut ffi::PyObject,
+        entries,
+    )
+});
+
+table_method!(t_update, "update", ["other"], 1, |py, t, a, _slf| {
+    let other = a
+        .get(0)
+        .ok_or_else(|| PyErr::type_error(py, "update() needs a mapping"))?;
+    let items = if other.getattr("keys").is_ok() {
+        other.call_method("items", vec![])?
+    } else {
+        other.clone()
+    };
+    // SAFETY: PyObject_GetIter returns a new iterator or NULL.
+    let it = unsafe { Obj::from_owned(py, ffi::PyObject_GetIter(items.as_ptr()))? };
+    loop {
+        // SAFETY: PyIter_Next returns a new reference, or NULL at the end or on error.
+        let item = unsafe { ffi::PyIter_Next(it.as_ptr()) };
+        if item.is_null() {
+            // SAFETY: checking the error indicator.
+            if unsafe { !ffi::PyErr_Occurred().is_null() } {
+                return Err(PyErr::fetch(py));
+            }
+            break;
+        }
+        // SAFETY: item is a new reference.
+        let item = unsafe { Obj::from_owned_unchecked(py, item) };
+        // SAFETY: PySequence_GetItem returns new references or NULL.
+        let (k, v) = unsafe {
+            (
+                Obj::from_owned(py, ffi::PySequence_GetItem(item.as_ptr(), 0))?,
+                Obj::from_owned(py, ffi::PySequence_GetItem(item.as_ptr(), 1))?,
+            )
+        };
+        t.set(&wire(py, &k, "keys")?, &wire(py, &v, "values")?)
+            .map_err(|_| nul(py))?;
+    }
+    Ok(py.none())
+});
+
+unsafe extern "C" fn tp_new(
+    ty: *mut ffi::PyTypeObject,
+    args: *mut ffi::PyObject,
+    _kwargs: *mut ffi::PyObject,
+) -> *mut ffi::PyObject {
+    trampoline(|py| {
+        let obj = new_owned_table(py, ty as *mut ffi::PyObject, Vec::new())?;
+        // SAFETY: args is the positional tuple of the constructor call.
+        let n = unsafe { ffi::PyTuple_Size(args) };
+        if n > 1 {
+            return Err(PyErr::type_error(py, "table() takes at most 1 argument"));
+        }
+        if n == 1 {
+            // SAFETY: index 0 exists; a borrowed item.
+            let init = unsafe { Obj::from_borrowed(py, ffi::PyTuple_GetItem(args, 0)) };
+            obj.call_method("update", vec![init])?;
+        }
+        Ok(obj)
+    })
+}
+
+unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
+    // SAFETY: the last reference is gone: drop the Rust source, free, release the type.
+    unsafe {
+        let ty = ffi::Py_TYPE(slf);
+        ManuallyDrop::drop(&mut (*(slf as *mut TableObject)).source);
+        if let Some(free) = (*ty).tp_free {
+            free(slf as *mut c_void);
+        }
+        ffi::Py_DECREF(ty as *mut ffi::PyObject);
+    }
+}
+
+static METHODS: Static<[ffi::PyMethodDef; 12]> = Static::new([
+    method(
+        c"get",
+        t_get,
+        c"get(key, default=None): the first value of key.",
+    ),
+    method(
+        c"add",
+        t_add,
+        c"add(key, value): add a value, keeping existing ones.",
+    ),
+    method(
+        c"keys",
+        t_keys,
+        c"keys(): all keys in order (repeated keys repeat).",
+    ),
+    method(c"values", t_values, c"values(): all values in order."),
+    method(c"items", t_items, c"items(): (key, value) pairs in order."),
+    method(c"has_key", t_has_key, c"has_key(key)"),
+    method(c"clear", t_clear, c"clear(): remove everything."),
+    method(c"setdefault", t_setdefault, c"setdefault(key, default='')"),
+    method(
+        c"copy",
+        t_copy,
+        c"copy(): a table of its own with the same entries.",
+    ),
+    method(c"update", t_update, c"update(mapping_or_pairs)"),
+    METHODS_END,
+    METHODS_END,
+]);
+
+static SLOTS: Static<[ffi::PyType_Slot; 10]> = Static::new([
+    slot(ffi::Py_tp_dealloc, dealloc as *mut c_void),
+    slot(ffi::Py_tp_new, tp_new as *mut c_void),
+    slot(ffi::Py_tp_methods, METHODS.get() as *mut c_void),
+    slot(ffi::Py_tp_iter, iter as *mut c_void),
+    slot(ffi::Py_tp_repr, repr as *mut c_void),
+    slot(ffi::Py_mp_subscript, subscript as *mut c_void),
+    slot(ffi::Py_mp_ass_subscript, ass_subscript as *mut c_void),
+    slot(ffi::Py_mp_length, length as *mut c_void),
+    slot(ffi::Py_sq_contains, contains as *mut c_void),
+    SLOTS_END,
+]);
+
+static SPEC: Static<ffi::PyType_Spec> = Static::new(ffi::PyType_Spec {
+    name: c"_apache.mp_table".as_ptr(),
+    basicsize: std::mem::size_of::<TableObject>() as c_int,
+    itemsize: 0,
+    flags: ffi::Py_TPFLAGS_DEFAULT as _,
+    slots: SLOTS.get() as *mut ffi::PyType_Slot,
+});
+
+/// Creates the `mp_table` type for the `_apache` module `module`.
+pub(crate) fn create_type<'py>(py: Py<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
+    // SAFETY: the spec and its tables are 'static; the new type belongs to `module`.
+    unsafe {
+        Obj::from_owned(
+            py,
+            ffi::PyType_FromModuleAndSpec(module.as_ptr(), SPEC.get(), std::ptr::null_mut()),
+        )
+    }
+}

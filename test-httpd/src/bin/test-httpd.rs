@@ -1,0 +1,101 @@
+//! `test-httpd serve --port 8080 --site DIR [--mpm event] [--module PATH]`: serves a site
+//! directory (its files become the document root, its `site.conf` is appended to the
+//! configuration) on a real Apache in the foreground until Ctrl-C.
+
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use test_httpd::{Mpm, ServerSpec, APACHE};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Err(e) = run(&args[1..]) {
+        eprintln!("test-httpd: {e}");
+        std::process::exit(2);
+    }
+}
+
+fn value(args: &[String], name: &str) -> Option<String> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+fn run(args: &[String]) -> Result<(), String> {
+    if args.first().map(String::as_str) != Some("serve") {
+        return Err("usage: test-httpd serve --site DIR [--port 8080] [--mpm event|worker|prefork] [--module PATH] [--root DIR]".into());
+    }
+    let site = PathBuf::from(value(args, "--site").ok_or("--site DIR is required")?);
+    let port: u16 = value(args, "--port")
+        .unwrap_or_else(|| "8080".into())
+        .parse()
+        .map_err(|_| "bad --port")?;
+    let mpm = match value(args, "--mpm").as_deref().unwrap_or("event") {
+        "event" => Mpm::Event,
+        "worker" => Mpm::Worker,
+        "prefork" => Mpm::Prefork,
+        other => return Err(format!("unknown MPM {other}")),
+    };
+    let root = value(args, "--root")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("mod_python-demo-{port}")));
+    let root = std::path::absolute(&root).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+    let mut spec = ServerSpec::new(mpm, "");
+    if let Some(m) = value(args, "--module") {
+        spec.module = Some(std::path::absolute(m).map_err(|e| e.to_string())?);
+    }
+    spec.port = Some(port);
+    spec.config = std::fs::read_to_string(site.join("site.conf")).unwrap_or_default();
+    for entry in walk(&site) {
+        let rel = entry
+            .strip_prefix(&site)
+            .map_err(|e| e.to_string())?
+            .to_string_lossy()
+            .into_owned();
+        if rel != "site.conf" {
+            let text = std::fs::read_to_string(&entry).map_err(|e| format!("{rel}: {e}"))?;
+            spec = spec.file(&rel, &text);
+        }
+    }
+    let conf = spec.write(&root, port).map_err(|e| e.to_string())?;
+    test_httpd_readable(&root);
+    println!(
+        "Serving {} on http://127.0.0.1:{port}/ (Ctrl-C stops; error log: {}/error.log)",
+        site.display(),
+        root.display()
+    );
+    let err = std::process::Command::new(APACHE)
+        .arg("-d")
+        .arg(&root)
+        .arg("-f")
+        .arg(&conf)
+        .arg("-DFOREGROUND")
+        .exec();
+    Err(format!("cannot run {APACHE}: {err}"))
+}
+
+/// Apache's children run as www-data when started by root: they must read the site.
+fn test_httpd_readable(root: &std::path::Path) {
+    let _ = std::process::Command::new("chmod")
+        .arg("-R")
+        .arg("a+rX")
+        .arg(root)
+        .status();
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(walk(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}

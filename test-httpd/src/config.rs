@@ -1,0 +1,142 @@
+//! The generated `httpd.conf`: only the MPM and the modules a test needs, everything under
+//! the server's own temporary directory.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Apache's multi-processing modules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mpm {
+    /// Threads, with a listener thread for keep-alive connections.
+    Event,
+    /// Threads.
+    Worker,
+    /// One process per connection.
+    Prefork,
+}
+
+impl Mpm {
+    /// All three.
+    pub const ALL: [Mpm; 3] = [Mpm::Event, Mpm::Worker, Mpm::Prefork];
+
+    fn name(self) -> &'static str {
+        match self {
+            Mpm::Event => "event",
+            Mpm::Worker => "worker",
+            Mpm::Prefork => "prefork",
+        }
+    }
+
+    fn tuning(self) -> &'static str {
+        match self {
+            Mpm::Event | Mpm::Worker => {
+                "StartServers 1\nServerLimit 4\nThreadsPerChild 25\nMaxRequestWorkers 100\n\
+                 MinSpareThreads 1\nMaxSpareThreads 100\nThreadLimit 25\n"
+            }
+            Mpm::Prefork => {
+                "StartServers 2\nMinSpareServers 1\nMaxSpareServers 4\nMaxRequestWorkers 16\n"
+            }
+        }
+    }
+}
+
+/// What to start.
+#[derive(Debug, Clone)]
+pub struct ServerSpec {
+    /// The MPM.
+    pub mpm: Mpm,
+    /// The module to load as `python_module` (`None`: do not load it).
+    pub module: Option<PathBuf>,
+    /// Further Apache modules by name (e.g. `"alias"` loads `mod_alias.so`).
+    pub modules: Vec<String>,
+    /// Configuration appended at the end (may use `@ROOT@` and `@DOCROOT@`).
+    pub config: String,
+    /// Files to create under the document root: (relative path, contents).
+    pub files: Vec<(String, String)>,
+    /// `LogLevel`.
+    pub log_level: String,
+    /// A fixed port (`None`: a free one).
+    pub port: Option<u16>,
+}
+
+impl ServerSpec {
+    /// A server with our module loaded, `mpm`, and `config`.
+    pub fn new(mpm: Mpm, config: &str) -> ServerSpec {
+        ServerSpec {
+            mpm,
+            module: Some(crate::module_path()),
+            modules: Vec::new(),
+            config: config.to_string(),
+            files: Vec::new(),
+            log_level: "info".into(),
+            port: None,
+        }
+    }
+
+    /// Adds a file under the document root.
+    pub fn file(mut self, path: &str, contents: &str) -> ServerSpec {
+        self.files.push((path.to_string(), contents.to_string()));
+        self
+    }
+
+    /// Loads another Apache module by name.
+    pub fn module(mut self, name: &str) -> ServerSpec {
+        self.modules.push(name.to_string());
+        self
+    }
+
+    /// Writes htdocs and `httpd.conf` under `root`; returns the configuration's path.
+    ///
+    /// # Errors
+    /// When a file cannot be written.
+    pub fn write(&self, root: &Path, port: u16) -> io::Result<PathBuf> {
+        let docroot = root.join("htdocs");
+        std::fs::create_dir_all(&docroot)?;
+        std::fs::create_dir_all(root.join("run"))?;
+        for (rel, contents) in &self.files {
+            let path = docroot.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(path, contents)?;
+        }
+        let m = crate::MODULES_DIR;
+        let mut conf = format!(
+            "ServerRoot \"{root}\"\nPidFile \"{root}/run/httpd.pid\"\nDefaultRuntimeDir \"{root}/run\"\n\
+             Listen 127.0.0.1:{port}\nServerName 127.0.0.1\nErrorLog \"{root}/error.log\"\n\
+             LogLevel {level}\nLoadModule mpm_{mpm}_module {m}/mod_mpm_{mpm}.so\n{tuning}\
+             LoadModule authz_core_module {m}/mod_authz_core.so\n\
+             LoadModule mime_module {m}/mod_mime.so\nTypesConfig /etc/mime.types\n",
+            root = root.display(),
+            level = self.log_level,
+            mpm = self.mpm.name(),
+            tuning = self.mpm.tuning(),
+        );
+        for name in &self.modules {
+            conf.push_str(&format!("LoadModule {name}_module {m}/mod_{name}.so\n"));
+        }
+        if let Some(module) = &self.module {
+            conf.push_str(&format!(
+                "LoadModule python_module \"{}\"\n",
+                module.display()
+            ));
+        }
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            conf.push_str("User www-data\nGroup www-data\n");
+        }
+        conf.push_str(&format!(
+            "DocumentRoot \"{d}\"\n<Directory \"{d}\">\n    Require all granted\n</Directory>\n",
+            d = docroot.display()
+        ));
+        let fragment = self
+            .config
+            .replace("@DOCROOT@", &docroot.display().to_string())
+            .replace("@ROOT@", &root.display().to_string());
+        conf.push_str(&fragment);
+        conf.push('\n');
+        let path = root.join("httpd.conf");
+        std::fs::write(&path, conf)?;
+        Ok(path)
+    }
+}
