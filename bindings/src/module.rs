@@ -337,6 +337,29 @@ impl<M: ModuleHooks> Cmd<'_, M> {
         }
     }
 
+    /// The path of the nearest enclosing `<Directory>` section (quotes and `>` removed), for
+    /// directives inside a `<Files>` nested in it. `None` for regex (`~`) sections.
+    pub fn enclosing_directory(&self) -> Option<String> {
+        let mut d = self.raw.directive;
+        // SAFETY: the directive tree lives in the config pool during configuration; we only
+        // follow parent links up to the root (NULL).
+        unsafe {
+            while !d.is_null() {
+                let name = self.text((*d).directive).unwrap_or("");
+                if name.eq_ignore_ascii_case("<Directory") {
+                    let args = self.text((*d).args).unwrap_or("").trim();
+                    let args = args.strip_suffix('>').unwrap_or(args).trim();
+                    if args.starts_with('~') {
+                        return None;
+                    }
+                    return Some(args.trim_matches('"').to_string());
+                }
+                d = (*d).parent;
+            }
+        }
+        None
+    }
+
     /// The configuration file the directive is in.
     pub fn file(&self) -> Option<&str> {
         let d = self.raw.directive;

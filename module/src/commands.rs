@@ -63,7 +63,10 @@ fn section_context(cmd: &Ctx<'_>) -> (Option<String>, bool) {
     if section.starts_with("<location") {
         (None, true)
     } else if section.starts_with("<files") {
-        (None, false)
+        let dir = cmd
+            .enclosing_directory()
+            .map(|d| if d.ends_with('/') { d } else { d + "/" });
+        (dir, false)
     } else {
         let dir = if path.ends_with('/') {
             path.to_string()

@@ -1,0 +1,45 @@
+//! Shared helpers for the integration tests: start a real Apache with the module and files.
+#![allow(dead_code)]
+
+use test_httpd::{Apache, Mpm, ServerSpec};
+
+/// Builds the module (`cargo build -p mod_python`, same profile) once per test binary, so
+/// the tests never run against a stale `libmod_python.so`.
+pub fn build_module() {
+    static BUILD: std::sync::Once = std::sync::Once::new();
+    BUILD.call_once(|| {
+        if std::env::var_os("MOD_PYTHON_SO").is_some() {
+            return;
+        }
+        let mut cmd = std::process::Command::new(env!("CARGO"));
+        cmd.args(["build", "--quiet", "-p", "mod_python"]);
+        if !cfg!(debug_assertions) {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().expect("run cargo build");
+        assert!(status.success(), "cargo build -p mod_python failed");
+    });
+}
+
+/// Starts Apache with `config` appended and `files` in the document root; panics with the
+/// error log if it does not come up.
+pub fn start(mpm: Mpm, config: &str, files: &[(&str, &str)]) -> Apache {
+    build_module();
+    let mut spec = ServerSpec::new(mpm, config);
+    for (path, contents) in files {
+        spec = spec.file(path, contents);
+    }
+    Apache::start(&spec).unwrap_or_else(|e| panic!("Apache did not start: {e}"))
+}
+
+/// `<Directory docroot>` with `SetHandler mod_python` and the given directives.
+pub fn docroot_handler(directives: &str) -> String {
+    format!("<Directory \"@DOCROOT@\">\n  SetHandler mod_python\n{directives}\n</Directory>\n")
+}
+
+/// GET `path`, panicking with the error log on a connection failure.
+pub fn get(apache: &Apache, path: &str) -> test_httpd::Response {
+    apache
+        .get(path)
+        .unwrap_or_else(|e| panic!("GET {path}: {e}\n{}", apache.error_log()))
+}
