@@ -26,7 +26,7 @@ pub use brigade::{Brigade, Bucket, BucketAlloc, BucketKind};
 pub use connection::Connection;
 pub use error::{AprError, HookResult};
 pub use log::LogLevel;
-pub use module::{Cmd, Command, DirectiveFn, HookOrder, ModuleCell, ModuleHooks, Phase};
+pub use module::{Cmd, Command, DirResult, DirectiveFn, HookOrder, ModuleCell, ModuleHooks, Phase};
 pub use pool::{OwnedPool, Pool};
 pub use request::{Request, RequestField};
 pub use server::Server;

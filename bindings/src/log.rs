@@ -76,20 +76,19 @@ fn c_file(file: &str) -> CString {
 /// True when a message at `level` for this request would be written.
 pub fn request_enabled(r: &Request, level: LogLevel) -> bool {
     // SAFETY: a live request; the function only reads its log configuration.
-    level <= LogLevel::Notice
-        || unsafe { sys::ap_get_request_module_loglevel(r.as_raw(), module_index()) }
-            >= level as i32
+    let configured = unsafe { sys::ap_get_request_module_loglevel(r.as_raw(), module_index()) };
+    level <= LogLevel::Notice || configured >= level as i32
 }
 
 /// True when a message at `level` for this server (or the main server) would be written.
 pub fn server_enabled(s: Option<&Server>, level: LogLevel) -> bool {
     match s {
         None => true,
-        // SAFETY: a live server_rec; the function only reads its log configuration.
         Some(s) => {
-            level <= LogLevel::Notice
-                || unsafe { sys::ap_get_server_module_loglevel(s.as_raw(), module_index()) }
-                    >= level as i32
+            // SAFETY: a live server_rec; the function only reads its log configuration.
+            let configured =
+                unsafe { sys::ap_get_server_module_loglevel(s.as_raw(), module_index()) };
+            level <= LogLevel::Notice || configured >= level as i32
         }
     }
 }

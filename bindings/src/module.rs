@@ -78,13 +78,14 @@ pub enum HookOrder {
 
 impl HookOrder {
     fn raw(self) -> c_int {
-        (match self {
-            HookOrder::ReallyFirst => sys::APR_HOOK_REALLY_FIRST as i32,
-            HookOrder::First => sys::APR_HOOK_FIRST as i32,
-            HookOrder::Middle => sys::APR_HOOK_MIDDLE as i32,
-            HookOrder::Last => sys::APR_HOOK_LAST as i32,
-            HookOrder::ReallyLast => sys::APR_HOOK_REALLY_LAST as i32,
-        }) as c_int
+        // bindgen types REALLY_FIRST (negative) as i32 and the others as u32.
+        match self {
+            HookOrder::ReallyFirst => sys::APR_HOOK_REALLY_FIRST,
+            HookOrder::First => sys::APR_HOOK_FIRST as c_int,
+            HookOrder::Middle => sys::APR_HOOK_MIDDLE as c_int,
+            HookOrder::Last => sys::APR_HOOK_LAST as c_int,
+            HookOrder::ReallyLast => sys::APR_HOOK_REALLY_LAST as c_int,
+        }
     }
 }
 
@@ -213,18 +214,31 @@ impl<M: ModuleHooks, const N: usize> CommandTable<M, N> {
     }
 }
 
+/// A directive handler taking one string (the raw line, or one word).
+pub type StrFn<M> = fn(&mut Cmd<'_, M>, &mut <M as ModuleHooks>::DirConfig, &str) -> DirResult;
+/// A directive handler taking one or two words.
+pub type Str12Fn<M> =
+    fn(&mut Cmd<'_, M>, &mut <M as ModuleHooks>::DirConfig, &str, Option<&str>) -> DirResult;
+/// A directive handler taking two words.
+pub type Str2Fn<M> =
+    fn(&mut Cmd<'_, M>, &mut <M as ModuleHooks>::DirConfig, &str, &str) -> DirResult;
+/// A directive handler taking On/Off.
+pub type FlagFn<M> = fn(&mut Cmd<'_, M>, &mut <M as ModuleHooks>::DirConfig, bool) -> DirResult;
+/// What a directive handler returns: an error is the sentence Apache prints.
+pub type DirResult = Result<(), String>;
+
 /// What the words of a directive are handed to, by argument shape.
 pub enum DirectiveFn<M: ModuleHooks> {
     /// The whole rest of the line, unparsed (`RAW_ARGS`).
-    RawArgs(fn(&mut Cmd<'_, M>, &mut M::DirConfig, &str) -> Result<(), String>),
+    RawArgs(StrFn<M>),
     /// Exactly one word (`TAKE1`).
-    Take1(fn(&mut Cmd<'_, M>, &mut M::DirConfig, &str) -> Result<(), String>),
+    Take1(StrFn<M>),
     /// One or two words (`TAKE12`).
-    Take12(fn(&mut Cmd<'_, M>, &mut M::DirConfig, &str, Option<&str>) -> Result<(), String>),
+    Take12(Str12Fn<M>),
     /// Exactly two words (`TAKE2`).
-    Take2(fn(&mut Cmd<'_, M>, &mut M::DirConfig, &str, &str) -> Result<(), String>),
+    Take2(Str2Fn<M>),
     /// `On` or `Off` (`FLAG`).
-    Flag(fn(&mut Cmd<'_, M>, &mut M::DirConfig, bool) -> Result<(), String>),
+    Flag(FlagFn<M>),
 }
 
 /// One directive of the table.
@@ -372,12 +386,11 @@ impl<M: ModuleHooks> Cmd<'_, M> {
     /// The line of the directive.
     pub fn line(&self) -> u32 {
         let d = self.raw.directive;
-        // SAFETY: as in `section`.
         if d.is_null() {
-            0
-        } else {
-            u32::try_from(unsafe { (*d).line_num }).unwrap_or(0)
+            return 0;
         }
+        // SAFETY: as in `section`.
+        u32::try_from(unsafe { (*d).line_num }).unwrap_or(0)
     }
 
     /// True for a directive read from an `.htaccess` file.

@@ -111,7 +111,12 @@ impl Pool {
     pub fn userdata_set_flag(&self, key: &'static std::ffi::CStr) {
         // SAFETY: the key is 'static, so APR may keep the pointer; the value is a non-NULL marker.
         unsafe {
-            sys::apr_pool_userdata_set(1usize as *const c_void, key.as_ptr(), None, self.as_raw())
+            sys::apr_pool_userdata_set(
+                std::ptr::dangling::<c_void>(),
+                key.as_ptr(),
+                None,
+                self.as_raw(),
+            )
         };
     }
 }
@@ -119,7 +124,7 @@ impl Pool {
 unsafe extern "C" fn run_cleanup(data: *mut c_void) -> sys::apr_status_t {
     // SAFETY: data is the Box<CleanupFn> registered in cleanup_register, taken back once.
     let f = unsafe { Box::from_raw(data as *mut CleanupFn) };
-    crate::trampoline::catch_unwind_or_report("pool cleanup", (), move || f());
+    crate::trampoline::catch_unwind_or_report("pool cleanup", (), f);
     sys::APR_SUCCESS as sys::apr_status_t
 }
 

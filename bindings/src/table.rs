@@ -143,6 +143,31 @@ impl std::fmt::Debug for Table {
     }
 }
 
+/// A table in a pool of its own, destroyed with it (for tables made by Python code).
+pub struct OwnedTable {
+    pool: crate::pool::OwnedPool,
+    table: std::ptr::NonNull<sys::apr_table_t>,
+}
+
+impl OwnedTable {
+    /// A new empty table.
+    ///
+    /// # Errors
+    /// When APR cannot create the pool.
+    pub fn new(capacity: usize) -> Result<OwnedTable, AprError> {
+        let pool = crate::pool::OwnedPool::new(None)?;
+        let table = std::ptr::NonNull::from(Table::make(&pool, capacity)).cast();
+        Ok(OwnedTable { pool, table })
+    }
+
+    /// The table.
+    pub fn table(&self) -> &Table {
+        let _ = &self.pool;
+        // SAFETY: the table lives in self.pool, which lives as long as self.
+        unsafe { Table::from_raw(self.table.as_ptr()) }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -184,30 +209,5 @@ mod tests {
         let t = Table::make(&pool, 1);
         t.set(b"X-Latin1", b"caf\xe9").expect("set");
         assert_eq!(t.get(b"x-latin1"), Some(&b"caf\xe9"[..]));
-    }
-}
-
-/// A table in a pool of its own, destroyed with it (for tables made by Python code).
-pub struct OwnedTable {
-    pool: crate::pool::OwnedPool,
-    table: std::ptr::NonNull<sys::apr_table_t>,
-}
-
-impl OwnedTable {
-    /// A new empty table.
-    ///
-    /// # Errors
-    /// When APR cannot create the pool.
-    pub fn new(capacity: usize) -> Result<OwnedTable, AprError> {
-        let pool = crate::pool::OwnedPool::new(None)?;
-        let table = std::ptr::NonNull::from(Table::make(&pool, capacity)).cast();
-        Ok(OwnedTable { pool, table })
-    }
-
-    /// The table.
-    pub fn table(&self) -> &Table {
-        let _ = &self.pool;
-        // SAFETY: the table lives in self.pool, which lives as long as self.
-        unsafe { Table::from_raw(self.table.as_ptr()) }
     }
 }

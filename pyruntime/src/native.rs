@@ -83,12 +83,9 @@ pub(crate) fn trampoline(
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".into());
             let exc = crate::apache_module::rust_panic_type(py);
-            PyErr::new(
-                py,
-                exc,
-                &format!("MPY0002: internal error in mod_python: {msg}"),
-            )
-            .restore();
+            let text = format!("MPY0002: internal error in mod_python: {msg}");
+            // SAFETY: exc is RustPanic of the attached interpreter, or a builtin class.
+            unsafe { PyErr::new(py, exc, &text) }.restore();
             std::ptr::null_mut()
         }
     }

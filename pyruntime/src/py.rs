@@ -177,10 +177,8 @@ impl<'py> Obj<'py> {
     /// `p` is a non-NULL new reference.
     pub(crate) unsafe fn from_owned_unchecked(py: Py<'py>, p: *mut ffi::PyObject) -> Obj<'py> {
         // SAFETY: the caller promises p is not NULL.
-        Obj {
-            ptr: unsafe { NonNull::new_unchecked(p) },
-            py,
-        }
+        let ptr = unsafe { NonNull::new_unchecked(p) };
+        Obj { ptr, py }
     }
 
     /// Takes a new reference to a borrowed object.
@@ -375,7 +373,10 @@ impl<'py> PyErr<'py> {
     }
 
     /// Raises `exc_type(msg)` and fetches it back as a value.
-    pub fn new(py: Py<'py>, exc_type: *mut ffi::PyObject, msg: &str) -> PyErr<'py> {
+    ///
+    /// # Safety
+    /// `exc_type` is an exception class of the attached interpreter (or a builtin one).
+    pub(crate) unsafe fn new(py: Py<'py>, exc_type: *mut ffi::PyObject, msg: &str) -> PyErr<'py> {
         let c = CString::new(msg.replace('\0', "\\0")).unwrap_or_default();
         // SAFETY: exc_type is an exception class; the message is NUL-terminated.
         unsafe { ffi::PyErr_SetString(exc_type, c.as_ptr()) };
@@ -384,26 +385,26 @@ impl<'py> PyErr<'py> {
 
     /// A `TypeError`.
     pub fn type_error(py: Py<'py>, msg: &str) -> PyErr<'py> {
-        // SAFETY: reading a builtin exception class.
-        PyErr::new(py, unsafe { ffi::PyExc_TypeError }, msg)
+        // SAFETY: a builtin exception class.
+        unsafe { PyErr::new(py, ffi::PyExc_TypeError, msg) }
     }
 
     /// A `ValueError`.
     pub fn value_error(py: Py<'py>, msg: &str) -> PyErr<'py> {
-        // SAFETY: reading a builtin exception class.
-        PyErr::new(py, unsafe { ffi::PyExc_ValueError }, msg)
+        // SAFETY: a builtin exception class.
+        unsafe { PyErr::new(py, ffi::PyExc_ValueError, msg) }
     }
 
     /// An `OSError` (mod_python raises `IOError`, its alias).
     pub fn os_error(py: Py<'py>, msg: &str) -> PyErr<'py> {
-        // SAFETY: reading a builtin exception class.
-        PyErr::new(py, unsafe { ffi::PyExc_OSError }, msg)
+        // SAFETY: a builtin exception class.
+        unsafe { PyErr::new(py, ffi::PyExc_OSError, msg) }
     }
 
     /// A `RuntimeError`.
     pub fn runtime_error(py: Py<'py>, msg: &str) -> PyErr<'py> {
-        // SAFETY: reading a builtin exception class.
-        PyErr::new(py, unsafe { ffi::PyExc_RuntimeError }, msg)
+        // SAFETY: a builtin exception class.
+        unsafe { PyErr::new(py, ffi::PyExc_RuntimeError, msg) }
     }
 
     /// `Ok(())` for a C status of 0, else the pending exception.
@@ -418,12 +419,6 @@ impl<'py> PyErr<'py> {
     /// The exception instance.
     pub fn value(&self) -> &Obj<'py> {
         &self.value
-    }
-
-    /// True when the exception is an instance of `exc_type`.
-    pub fn is_instance(&self, exc_type: *mut ffi::PyObject) -> bool {
-        // SAFETY: a valid object and a class.
-        unsafe { ffi::PyObject_IsInstance(self.value.as_ptr(), exc_type) == 1 }
     }
 
     /// Sets this exception as the thread's current one (for returning NULL to Python).
