@@ -4,12 +4,13 @@
 mod common;
 
 use common::start;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Barrier};
 use test_httpd::Mpm;
 
 const COUNTER: &str = r#"
 from mod_python import apache
-import sys, threading, time, _apache
+import os, sys, threading, time, _apache
 
 hits = 0
 lock = threading.Lock()
@@ -18,9 +19,11 @@ def handler(req):
     global hits
     with lock:
         hits += 1
+        mine = hits
     time.sleep(0.01)   # hold the request a little so requests overlap
     req.content_type = "text/plain"
-    req.write("%s %s %s %d" % (req.interpreter, apache.interpreter, id(_apache.mp_request), hits))
+    req.write("%s %s %s %d %d" % (req.interpreter, apache.interpreter, id(_apache.mp_request),
+                                  mine, os.getpid()))
     return apache.OK
 "#;
 
@@ -82,8 +85,10 @@ fn three_named_interpreters_on_many_threads() {
                 })
             })
             .collect();
-        let mut type_ids: std::collections::HashMap<String, String> = Default::default();
-        let mut max_hits: std::collections::HashMap<String, u32> = Default::default();
+        // Per (process, interpreter): the id of its mp_request type, and the counter values
+        // it answered with.
+        let mut type_ids: HashMap<(String, String), String> = HashMap::new();
+        let mut hits_seen: HashMap<(String, String), Vec<u32>> = HashMap::new();
         for t in threads {
             let (name, status, body) = t.join().expect("thread");
             assert_eq!(
@@ -93,26 +98,42 @@ fn three_named_interpreters_on_many_threads() {
                 apache.error_log()
             );
             let parts: Vec<&str> = body.split(' ').collect();
+            assert_eq!(parts.len(), 5, "{body}");
             assert_eq!(parts[0], name, "{body}");
             assert_eq!(parts[1], name, "apache.interpreter: {body}");
-            let previous = type_ids.insert(name.to_string(), parts[2].to_string());
+            let key = (parts[4].to_string(), name.to_string());
+            let previous = type_ids.insert(key.clone(), parts[2].to_string());
             if let Some(previous) = previous {
                 assert_eq!(previous, parts[2], "one mp_request type per interpreter");
             }
-            let hits: u32 = parts[3].parse().expect("hits");
-            let entry = max_hits.entry(name.to_string()).or_default();
-            *entry = (*entry).max(hits);
+            hits_seen
+                .entry(key)
+                .or_default()
+                .push(parts[3].parse().expect("hits"));
         }
-        let distinct: std::collections::HashSet<_> = type_ids.values().collect();
-        assert_eq!(
-            distinct.len(),
-            3,
-            "{mpm:?}: types shared across interpreters: {type_ids:?}"
-        );
-        for (name, hits) in max_hits {
+        // Within one process, the three interpreters have three distinct types.
+        let pids: HashSet<&String> = type_ids.keys().map(|(pid, _)| pid).collect();
+        for pid in pids {
+            let ids: HashSet<&String> = type_ids
+                .iter()
+                .filter(|((p, _), _)| p == pid)
+                .map(|(_, id)| id)
+                .collect();
+            let names = type_ids.keys().filter(|(p, _)| p == pid).count();
             assert_eq!(
-                hits, 20,
-                "{mpm:?}: {name} counted requests of other interpreters"
+                ids.len(),
+                names,
+                "{mpm:?}: types shared across interpreters"
+            );
+        }
+        // Counters are exactly 1..=n per (process, interpreter): no interpreter ever counted a
+        // request served by another.
+        for ((pid, name), mut hits) in hits_seen {
+            hits.sort_unstable();
+            let expected: Vec<u32> = (1..=hits.len() as u32).collect();
+            assert_eq!(
+                hits, expected,
+                "{mpm:?}: {name} in {pid} saw other interpreters' hits"
             );
         }
         let log = apache.error_log();
