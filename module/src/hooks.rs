@@ -21,7 +21,7 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
         );
         return HookResult::SERVER_ERROR;
     }
-    module::add_version_component(pconf, &format!("mod_python/{}", env!("CARGO_PKG_VERSION")));
+    module::add_version_component(pconf, "mod_python/3.5.0-rs");
     pyruntime::set_config_lookup(module::dir_config::<PythonModule>);
     match init::initialize() {
         Ok(()) => {
