@@ -278,3 +278,86 @@ fn changed_module_is_reloaded() {
         assert_eq!(get(&apache, "/reloaded.py").text(), "two");
     }
 }
+
+/// `AddHandler mod_python .py` and the legacy handler name `python-program` select us too;
+/// other files are left to Apache.
+#[test]
+fn add_handler_by_extension_and_legacy_name() {
+    let config = r#"
+<Directory "@DOCROOT@">
+  AddHandler mod_python .py
+  PythonHandler hello
+</Directory>
+<Directory "@DOCROOT@/legacy">
+  SetHandler python-program
+  PythonHandler hello
+</Directory>
+"#;
+    let apache = start(
+        Mpm::Event,
+        config,
+        &[
+            ("hello.py", HELLO),
+            ("plain.txt", "just text"),
+            ("legacy/hello.py", HELLO),
+        ],
+    );
+    assert_eq!(
+        get(&apache, "/hello.py").text(),
+        "Hello /hello.py None 127.0.0.1"
+    );
+    assert_eq!(get(&apache, "/plain.txt").text(), "just text");
+    assert_eq!(
+        get(&apache, "/legacy/anything").text(),
+        "Hello /legacy/anything None 127.0.0.1"
+    );
+}
+
+/// A graceful restart (SIGUSR1) and a full restart (SIGHUP) keep Python working: the parent
+/// keeps its initialised Python, new children re-initialise after fork.
+#[test]
+fn restarts_keep_serving() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let apache = start(
+            mpm,
+            &docroot_handler("  PythonHandler hello"),
+            &[("hello.py", HELLO)],
+        );
+        assert_eq!(get(&apache, "/hello.py").status, 200);
+        let pid = apache.pid().expect("pid") as i32;
+        for (round, signal) in [libc::SIGUSR1, libc::SIGHUP, libc::SIGUSR1]
+            .into_iter()
+            .enumerate()
+        {
+            // SAFETY: signalling the Apache parent this test started.
+            unsafe { libc::kill(pid, signal) };
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+            let restarted = loop {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                let log = apache.error_log();
+                let generations = log.matches("resuming normal operations").count();
+                if generations >= round + 2
+                    && apache.get("/hello.py").ok().map(|r| r.status) == Some(200)
+                {
+                    break true;
+                }
+                if std::time::Instant::now() > deadline {
+                    break false;
+                }
+            };
+            assert!(
+                restarted,
+                "{mpm:?}: no answer after signal {signal}\n{}",
+                apache.error_log()
+            );
+            assert_eq!(
+                get(&apache, "/hello.py").text(),
+                "Hello /hello.py None 127.0.0.1"
+            );
+        }
+        let log = apache.error_log();
+        assert!(!log.contains("Fatal Python error"), "{mpm:?}: {log}");
+        assert!(!log.contains("Segmentation fault"), "{mpm:?}: {log}");
+        assert!(!log.contains("MPY00"), "{mpm:?}: {log}");
+    }
+}
