@@ -572,22 +572,32 @@ unsafe extern "C" fn create_dir_config<M: ModuleHooks>(
     })
 }
 
+/// Merges two configs of type `T` made by our create/merge functions into a new one in `p`.
+///
+/// # Safety
+/// `p` is a live pool; `base` and `add` point to `T`s made by our create/merge functions.
+unsafe fn merge_in_pool<T: 'static>(
+    what: &str,
+    p: *mut sys::apr_pool_t,
+    base: *mut c_void,
+    add: *mut c_void,
+    merge: fn(&T, &T) -> T,
+) -> *mut c_void {
+    catch_unwind_or_report(what, add, || {
+        // SAFETY: as the caller promises.
+        let (pool, base, add) =
+            unsafe { (Pool::from_raw(p), &*(base as *const T), &*(add as *const T)) };
+        pool.alloc(merge(base, add)) as *mut T as *mut c_void
+    })
+}
+
 unsafe extern "C" fn merge_dir_config<M: ModuleHooks>(
     p: *mut sys::apr_pool_t,
     base: *mut c_void,
     add: *mut c_void,
 ) -> *mut c_void {
-    catch_unwind_or_report("merge_dir_config", add, || {
-        // SAFETY: base and add were made by create/merge_dir_config::<M>; p is live.
-        let (pool, base, add) = unsafe {
-            (
-                Pool::from_raw(p),
-                &*(base as *const M::DirConfig),
-                &*(add as *const M::DirConfig),
-            )
-        };
-        pool.alloc(M::merge_dir_config(base, add)) as *mut M::DirConfig as *mut c_void
-    })
+    // SAFETY: Apache passes two configs made by create/merge_dir_config::<M> and a live pool.
+    unsafe { merge_in_pool("merge_dir_config", p, base, add, M::merge_dir_config) }
 }
 
 unsafe extern "C" fn create_server_config<M: ModuleHooks>(
@@ -606,17 +616,8 @@ unsafe extern "C" fn merge_server_config<M: ModuleHooks>(
     base: *mut c_void,
     add: *mut c_void,
 ) -> *mut c_void {
-    catch_unwind_or_report("merge_server_config", add, || {
-        // SAFETY: base and add were made by create_server_config::<M>; p is live.
-        let (pool, base, add) = unsafe {
-            (
-                Pool::from_raw(p),
-                &*(base as *const M::ServerConfig),
-                &*(add as *const M::ServerConfig),
-            )
-        };
-        pool.alloc(M::merge_server_config(base, add)) as *mut M::ServerConfig as *mut c_void
-    })
+    // SAFETY: Apache passes two configs made by create/merge_server_config::<M>, a live pool.
+    unsafe { merge_in_pool("merge_server_config", p, base, add, M::merge_server_config) }
 }
 
 unsafe extern "C" fn request_hook<M: ModuleHooks, const P: u8>(r: *mut sys::request_rec) -> c_int {

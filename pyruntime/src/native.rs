@@ -186,3 +186,20 @@ impl<'py, const N: usize> Args<'py, N> {
         }
     }
 }
+
+/// Creates a heap type from `spec` belonging to the `_apache` module `module` (so its methods
+/// find the module's per-interpreter state).
+pub(crate) fn create_heap_type<'py>(
+    py: Py<'py>,
+    module: &Obj<'py>,
+    spec: &'static Static<ffi::PyType_Spec>,
+) -> PyResult<'py, Obj<'py>> {
+    // SAFETY: the spec and the tables it points to are 'static; the new type keeps a
+    // reference to `module`.
+    unsafe {
+        Obj::from_owned(
+            py,
+            ffi::PyType_FromModuleAndSpec(module.as_ptr(), spec.get(), std::ptr::null_mut()),
+        )
+    }
+}

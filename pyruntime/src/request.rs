@@ -641,11 +641,5 @@ static SPEC: Static<ffi::PyType_Spec> = Static::new(ffi::PyType_Spec {
 
 /// Creates the `mp_request` type for the `_apache` module `module`.
 pub(crate) fn create_type<'py>(py: Py<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
-    // SAFETY: the spec and its tables are 'static; the new type belongs to `module`.
-    unsafe {
-        Obj::from_owned(
-            py,
-            ffi::PyType_FromModuleAndSpec(module.as_ptr(), SPEC.get(), std::ptr::null_mut()),
-        )
-    }
+    crate::native::create_heap_type(py, module, &SPEC)
 }

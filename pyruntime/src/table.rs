@@ -123,6 +123,19 @@ fn wire<'py>(py: Py<'py>, o: &Obj<'py>, what: &str) -> PyResult<'py, Vec<u8>> {
     o.to_wire_bytes()
 }
 
+/// Argument `i` of a table method as key or value bytes (it must be given, as str or bytes).
+fn arg_bytes<'py, const N: usize>(
+    py: Py<'py>,
+    a: &Args<'py, N>,
+    i: usize,
+    what: &str,
+) -> PyResult<'py, Vec<u8>> {
+    let o = a
+        .get(i)
+        .ok_or_else(|| PyErr::type_error(py, &format!("table {what} cannot be None")))?;
+    wire(py, o, what)
+}
+
 fn values_obj<'py>(py: Py<'py>, t: &Table, key: &[u8]) -> PyResult<'py, Option<Obj<'py>>> {
     let values = t.get_all(key);
     match values.len() {
@@ -257,12 +270,7 @@ macro_rules! table_method {
 }
 
 table_method!(t_get, "get", ["key", "default"], 1, |py, t, a, _slf| {
-    let k = wire(
-        py,
-        a.get(0)
-            .ok_or_else(|| PyErr::type_error(py, "key is None"))?,
-        "keys",
-    )?;
+    let k = arg_bytes(py, &a, 0, "keys")?;
     match t.get(&k) {
         Some(v) => py.str_from_wire(v),
         None => Ok(a.get(1).cloned().unwrap_or_else(|| py.none())),
@@ -270,18 +278,8 @@ table_method!(t_get, "get", ["key", "default"], 1, |py, t, a, _slf| {
 });
 
 table_method!(t_add, "add", ["key", "value"], 2, |py, t, a, _slf| {
-    let k = wire(
-        py,
-        a.get(0)
-            .ok_or_else(|| PyErr::type_error(py, "key is None"))?,
-        "keys",
-    )?;
-    let v = wire(
-        py,
-        a.get(1)
-            .ok_or_else(|| PyErr::type_error(py, "value is None"))?,
-        "values",
-    )?;
+    let k = arg_bytes(py, &a, 0, "keys")?;
+    let v = arg_bytes(py, &a, 1, "values")?;
     t.add(&k, &v).map_err(|_| nul(py))?;
     Ok(py.none())
 });
@@ -307,12 +305,7 @@ table_method!(t_items, "items", [], 0, |py, t, _a, _slf| {
 });
 
 table_method!(t_has_key, "has_key", ["key"], 1, |py, t, a, _slf| {
-    let k = wire(
-        py,
-        a.get(0)
-            .ok_or_else(|| PyErr::type_error(py, "key is None"))?,
-        "keys",
-    )?;
+    let k = arg_bytes(py, &a, 0, "keys")?;
     Ok(py.bool(t.get(&k).is_some()))
 });
 
@@ -327,12 +320,7 @@ table_method!(
     ["key", "default"],
     1,
     |py, t, a, _slf| {
-        let k = wire(
-            py,
-            a.get(0)
-                .ok_or_else(|| PyErr::type_error(py, "key is None"))?,
-            "keys",
-        )?;
+        let k = arg_bytes(py, &a, 0, "keys")?;
         if let Some(v) = t.get(&k) {
             return py.str_from_wire(v);
         }
@@ -486,11 +474,5 @@ static SPEC: Static<ffi::PyType_Spec> = Static::new(ffi::PyType_Spec {
 
 /// Creates the `mp_table` type for the `_apache` module `module`.
 pub(crate) fn create_type<'py>(py: Py<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
-    // SAFETY: the spec and its tables are 'static; the new type belongs to `module`.
-    unsafe {
-        Obj::from_owned(
-            py,
-            ffi::PyType_FromModuleAndSpec(module.as_ptr(), SPEC.get(), std::ptr::null_mut()),
-        )
-    }
+    crate::native::create_heap_type(py, module, &SPEC)
 }

@@ -159,6 +159,11 @@ def import_module(module_name, autoreload=1, log=0, path=None):
             module.__mtime__ = module_mtime(module)
             return module
     if autoreload:
+        if "__mtime__" not in module.__dict__:
+            # Imported just now by another thread, or by plain `import`: its file is what
+            # was loaded, so record the time instead of reloading it.
+            module.__mtime__ = module_mtime(module)
+            return module
         last_check = module.__dict__.get("__mtime_check__", 0)
         if time.time() - last_check > 1:
             old = module.__dict__.get("__mtime__", 0)
