@@ -339,39 +339,33 @@ impl<M: ModuleHooks> Cmd<'_, M> {
         self.text(self.raw.path)
     }
 
-    /// The enclosing section's directive, e.g. `<Location` or `<Files`; `None` at top level.
-    pub fn section(&self) -> Option<&str> {
+    /// The enclosing sections, innermost first: each section's directive as written (e.g.
+    /// `<Directory`) and its arguments (e.g. `"/srv/app">`).
+    pub fn sections(&self) -> Vec<(String, String)> {
+        let mut out = Vec::new();
         let d = self.raw.directive;
-        // SAFETY: the directive tree lives in the config pool during configuration.
-        unsafe {
-            if d.is_null() || (*d).parent.is_null() {
-                return None;
-            }
-            self.text((*(*d).parent).directive)
-        }
-    }
-
-    /// The path of the nearest enclosing `<Directory>` section (quotes and `>` removed), for
-    /// directives inside a `<Files>` nested in it. `None` for regex (`~`) sections.
-    pub fn enclosing_directory(&self) -> Option<String> {
-        let mut d = self.raw.directive;
         // SAFETY: the directive tree lives in the config pool during configuration; we only
         // follow parent links up to the root (NULL).
         unsafe {
-            while !d.is_null() {
-                let name = self.text((*d).directive).unwrap_or("");
-                if name.eq_ignore_ascii_case("<Directory") {
-                    let args = self.text((*d).args).unwrap_or("").trim();
-                    let args = args.strip_suffix('>').unwrap_or(args).trim();
-                    if args.starts_with('~') {
-                        return None;
-                    }
-                    return Some(args.trim_matches('"').to_string());
-                }
-                d = (*d).parent;
+            let mut p = if d.is_null() { d } else { (*d).parent };
+            while !p.is_null() {
+                let name = self.text((*p).directive).unwrap_or("").to_string();
+                let args = self.text((*p).args).unwrap_or("").to_string();
+                out.push((name, args));
+                p = (*p).parent;
             }
         }
-        None
+        out
+    }
+
+    /// The `.htaccess` file being read, when the directive comes from one.
+    pub fn htaccess_file(&self) -> Option<&str> {
+        let f = self.raw.config_file;
+        if f.is_null() {
+            return None;
+        }
+        // SAFETY: a non-NULL config_file is the open .htaccess file, alive during the call.
+        self.text(unsafe { (*f).name })
     }
 
     /// The configuration file the directive is in.
@@ -391,12 +385,6 @@ impl<M: ModuleHooks> Cmd<'_, M> {
         }
         // SAFETY: as in `section`.
         u32::try_from(unsafe { (*d).line_num }).unwrap_or(0)
-    }
-
-    /// True for a directive read from an `.htaccess` file.
-    pub fn in_htaccess(&self) -> bool {
-        // An .htaccess file is parsed with override flags other than the server's full set.
-        self.raw.override_ & (sys::ACCESS_CONF | sys::RSRC_CONF) as c_int == 0
     }
 
     /// The (virtual) server being configured.

@@ -1,25 +1,66 @@
 //! The configuration model and its merge rules, copied from mod_python 3.5's
-//! `python_merge_config` (one function for server and directory merges).
+//! `python_merge_config` (one function for server and directory merges), and the
+//! resolution of what applies to a request.
 //!
-//! "Not set" is `None`; defaults are applied only when resolving, so a merge can tell an
-//! explicit `Off` from an inherited value.
+//! "Not set" is `None`; defaults are applied only when resolving (one table: each flag's
+//! [`Flag::default_value`]), so a merge can tell an explicit `Off` from an inherited value.
+//! Every value remembers the file and line it came from, for the explainer.
 
+use crate::context::{Context, DirectoryKind, Origin};
+use crate::directive::{Directive, Flag};
 use crate::handler::{HandlerLine, HandlerRef};
 use crate::phase::HandlerPhase;
 use indexmap::IndexMap;
 
-/// One configured handler with where it was declared.
+/// A value and where it was set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Setting<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was set.
+    pub origin: Origin,
+}
+
+/// One configured handler (or filter) with where it was declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HandlerEntry {
     /// What to call.
     pub handler: HandlerRef,
-    /// The directory of the section that declared it (goes onto `sys.path`); `None` for
-    /// `<Location>` and server level.
+    /// The directory of the declaring section (mod_python prepends it to `sys.path` unless
+    /// the section is a `<Location>` or `PythonPath` is set).
     pub directory: Option<String>,
+    /// How `directory` is written.
+    pub directory_kind: DirectoryKind,
     /// Declared inside a `<Location>`.
     pub is_location: bool,
     /// Missing callables are skipped silently (`PythonHandlerModule`).
     pub silent: bool,
+    /// Where it was declared.
+    pub origin: Origin,
+}
+
+impl HandlerEntry {
+    fn new(handler: &HandlerRef, ctx: &Context, silent: bool) -> HandlerEntry {
+        HandlerEntry {
+            handler: handler.clone(),
+            directory: ctx.directory.clone(),
+            directory_kind: ctx.directory_kind,
+            is_location: ctx.is_location,
+            silent,
+            origin: ctx.origin.clone(),
+        }
+    }
+}
+
+/// `PythonImport` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportEntry {
+    /// What to import (`module` or `module::function`).
+    pub module: HandlerRef,
+    /// The interpreter to import it in.
+    pub interpreter: String,
+    /// Where it was declared.
+    pub origin: Origin,
 }
 
 /// The key of a handler list: the phase, and the extension from `| .ext` if any.
@@ -28,54 +69,47 @@ pub type HandlerKey = (HandlerPhase, Option<String>);
 /// Configuration of one section (or of the server level).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DirConfig {
-    /// The section's directory (with a trailing `/`), or `None` for a `<Location>` / server.
-    pub directory: Option<String>,
-    /// The section is a `<Location>`.
+    /// The section's path as Apache gives it to `create_dir_config` (`None` at server level).
+    pub config_dir: Option<String>,
+    /// Handlers of this configuration came from a `<Location>` (mod_python's `d_is_location`,
+    /// which lets the module skip map-to-storage).
     pub is_location: bool,
     /// Handler lists per phase (and extension), in declaration order.
     pub handlers: IndexMap<HandlerKey, Vec<HandlerEntry>>,
-    /// `PythonDebug`.
-    pub debug: Option<bool>,
-    /// `PythonAutoReload`.
-    pub auto_reload: Option<bool>,
+    /// `PythonInputFilter`s by filter name.
+    pub input_filters: IndexMap<String, HandlerEntry>,
+    /// `PythonOutputFilter`s by filter name.
+    pub output_filters: IndexMap<String, HandlerEntry>,
+    /// The boolean directives that were written.
+    pub flags: IndexMap<Flag, Setting<bool>>,
     /// `PythonInterpreter`.
-    pub interpreter: Option<String>,
+    pub interpreter: Option<Setting<String>>,
     /// `PythonPath` (a Python expression).
-    pub python_path: Option<String>,
-    /// `PythonOption`s in order; `None` marks a removed key.
-    pub options: IndexMap<String, Option<String>>,
+    pub python_path: Option<Setting<String>>,
+    /// `PythonOption`s in order; a `None` value marks a removed key.
+    pub options: IndexMap<String, Setting<Option<String>>>,
 }
 
 impl DirConfig {
     /// A fresh config for a section at `path` (`None` at server level).
-    pub fn for_section(path: Option<&str>, is_location: bool) -> DirConfig {
-        let directory = match path {
-            Some(p) if !is_location => Some(if p.ends_with('/') {
-                p.to_string()
-            } else {
-                format!("{p}/")
-            }),
-            _ => None,
-        };
+    pub fn for_section(path: Option<&str>) -> DirConfig {
         DirConfig {
-            directory,
-            is_location,
+            config_dir: path.map(str::to_string),
             ..DirConfig::default()
         }
     }
 
-    /// Appends the handlers of one directive line: repeated directives in one section
-    /// append, as in mod_python; each `| .ext` gets its own list.
-    pub fn add_handlers(&mut self, phase: HandlerPhase, line: &HandlerLine, silent: bool) {
+    fn add_handlers(
+        &mut self,
+        phase: HandlerPhase,
+        line: &HandlerLine,
+        ctx: &Context,
+        silent: bool,
+    ) {
         let entries: Vec<HandlerEntry> = line
             .handlers
             .iter()
-            .map(|h| HandlerEntry {
-                handler: h.clone(),
-                directory: self.directory.clone(),
-                is_location: self.is_location,
-                silent,
-            })
+            .map(|h| HandlerEntry::new(h, ctx, silent))
             .collect();
         let keys: Vec<Option<String>> = if line.extensions.is_empty() {
             vec![None]
@@ -88,29 +122,66 @@ impl DirConfig {
                 .or_default()
                 .extend(entries.iter().cloned());
         }
+        self.is_location = ctx.is_location;
     }
 
-    /// Sets (`Some`) or removes (`None`) a `PythonOption`.
-    pub fn set_option(&mut self, key: &str, value: Option<&str>) {
-        let value = value.filter(|v| !v.is_empty()).map(str::to_string);
-        self.options.insert(key.to_string(), value);
+    /// Applies a per-directory directive written at `ctx` (server-only directives such as
+    /// `PythonImport` are ignored here: see [`apply_directive`]).
+    pub fn apply(&mut self, directive: &Directive, ctx: &Context) {
+        let set = |value: &String| Setting {
+            value: value.clone(),
+            origin: ctx.origin.clone(),
+        };
+        match directive {
+            Directive::Handler { phase, line } => self.add_handlers(*phase, line, ctx, false),
+            Directive::HandlerModule(line) => {
+                for phase in HandlerPhase::ALL {
+                    self.add_handlers(phase, line, ctx, true);
+                }
+            }
+            Directive::InputFilter { handler, name } => {
+                self.input_filters
+                    .insert(name.clone(), HandlerEntry::new(handler, ctx, false));
+            }
+            Directive::OutputFilter { handler, name } => {
+                self.output_filters
+                    .insert(name.clone(), HandlerEntry::new(handler, ctx, false));
+            }
+            Directive::Path(p) => self.python_path = Some(set(p)),
+            Directive::Interpreter(n) => self.interpreter = Some(set(n)),
+            Directive::Flag(Flag::Optimize, _) => {}
+            Directive::Flag(f, on) => {
+                self.flags.insert(
+                    *f,
+                    Setting {
+                        value: *on,
+                        origin: ctx.origin.clone(),
+                    },
+                );
+            }
+            Directive::Option { key, value } => {
+                let value = Setting {
+                    value: value.clone(),
+                    origin: ctx.origin.clone(),
+                };
+                self.options.insert(key.clone(), value);
+            }
+            Directive::ConnectionHandler(_) | Directive::Import { .. } => {}
+        }
     }
 
     /// Merges `child` (a more specific section) over `self` (its parent).
     pub fn merge(&self, child: &DirConfig) -> DirConfig {
         DirConfig {
-            directory: child_or_parent(&child.directory, &self.directory),
-            is_location: if child.handlers.is_empty() {
-                self.is_location
-            } else {
-                child.is_location
-            },
-            handlers: replace_handler_lists(&self.handlers, &child.handlers),
-            debug: child_or_parent(&child.debug, &self.debug),
-            auto_reload: child_or_parent(&child.auto_reload, &self.auto_reload),
+            config_dir: child.config_dir.clone().or_else(|| self.config_dir.clone()),
+            is_location: location_flag(self, child),
+            handlers: replace_by_key(&self.handlers, &child.handlers),
+            input_filters: replace_by_key(&self.input_filters, &child.input_filters),
+            output_filters: replace_by_key(&self.output_filters, &child.output_filters),
+            flags: replace_by_key(&self.flags, &child.flags),
             interpreter: child_or_parent(&child.interpreter, &self.interpreter),
             python_path: child_or_parent(&child.python_path, &self.python_path),
-            options: overlay_options(&self.options, &child.options),
+            options: replace_by_key(&self.options, &child.options),
         }
     }
 
@@ -125,65 +196,158 @@ impl DirConfig {
         self.handlers.get(&(phase, None)).map_or(&[], Vec::as_slice)
     }
 
-    /// `PythonDebug`, default Off.
+    /// The value of a flag, its default when never written.
+    pub fn flag(&self, f: Flag) -> bool {
+        self.flags.get(&f).map_or(f.default_value(), |s| s.value)
+    }
+
+    /// `PythonDebug`.
     pub fn debug(&self) -> bool {
-        self.debug.unwrap_or(false)
+        self.flag(Flag::Debug)
     }
 
-    /// `PythonAutoReload`, default On.
+    /// `PythonAutoReload`.
     pub fn auto_reload(&self) -> bool {
-        self.auto_reload.unwrap_or(true)
+        self.flag(Flag::AutoReload)
     }
 
-    /// The effective `PythonOption`s, removed keys left out.
+    /// The effective `PythonOption`s in order, removed keys left out.
     pub fn effective_options(&self) -> impl Iterator<Item = (&str, &str)> {
         self.options
             .iter()
-            .filter_map(|(k, v)| v.as_deref().map(|v| (k.as_str(), v)))
+            .filter_map(|(k, v)| v.value.as_deref().map(|v| (k.as_str(), v)))
     }
 
-    /// The interpreter for a request on a server named `server_name`: `PythonInterpreter`
-    /// if set, else the virtual host's server name (mod_python's default).
-    pub fn interpreter_name<'a>(&'a self, server_name: &'a str) -> &'a str {
-        self.interpreter.as_deref().unwrap_or(server_name)
-    }
-
-    /// The non-handler directives as mod_python's `req.get_config()` table shows them
-    /// (flags as `"1"`/`"0"`).
-    pub fn config_table(&self) -> Vec<(&'static str, String)> {
-        let flag = |b: bool| if b { "1".to_string() } else { "0".to_string() };
-        let mut out = Vec::new();
-        if let Some(d) = self.debug {
-            out.push(("PythonDebug", flag(d)));
-        }
-        if let Some(a) = self.auto_reload {
-            out.push(("PythonAutoReload", flag(a)));
-        }
+    /// The interpreter name for a request, in mod_python's order: `PythonInterpreter`, then
+    /// `PythonInterpPerDirectory` (the directory of the request's file, `main_interpreter`
+    /// while no file is known), then `PythonInterpPerDirective` (the handler's directory),
+    /// then the virtual host's server name.
+    pub fn interpreter_name(
+        &self,
+        server_name: &str,
+        file_directory: Option<&str>,
+        handler_directory: Option<&str>,
+    ) -> String {
         if let Some(i) = &self.interpreter {
-            out.push(("PythonInterpreter", i.clone()));
+            return i.value.clone();
+        }
+        if self.flag(Flag::InterpPerDirectory) {
+            return file_directory
+                .unwrap_or(crate::MAIN_INTERPRETER)
+                .to_string();
+        }
+        if self.flag(Flag::InterpPerDirective) {
+            if let Some(d) = handler_directory {
+                return d.to_string();
+            }
+        }
+        server_name.to_string()
+    }
+
+    /// The non-handler directives as mod_python's `req.get_config()` table holds them:
+    /// flags as `"1"`/`"0"`, in the order they were first set.
+    pub fn config_table(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .flags
+            .iter()
+            .map(|(f, s)| {
+                (
+                    f.directive().to_string(),
+                    if s.value { "1" } else { "0" }.to_string(),
+                )
+            })
+            .collect();
+        if let Some(i) = &self.interpreter {
+            out.push(("PythonInterpreter".into(), i.value.clone()));
         }
         if let Some(p) = &self.python_path {
-            out.push(("PythonPath", p.clone()));
+            out.push(("PythonPath".into(), p.value.clone()));
         }
         out
     }
 }
 
-/// Per-server configuration: what was written outside any section, so that
-/// `server.get_config()` / `get_options()` see it, as mod_python does.
+/// Per-server configuration: what was written outside any section (so `server.get_config()`
+/// and `get_options()` see it, as mod_python does), connection handlers and imports.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServerConfig {
     /// Server-level settings.
     pub settings: DirConfig,
+    /// `PythonConnectionHandler`s.
+    pub connection_handlers: Vec<HandlerEntry>,
+    /// `PythonImport`s, in declaration order.
+    pub imports: Vec<ImportEntry>,
+    /// `PythonOptimize`.
+    pub optimize: Option<Setting<bool>>,
 }
 
 impl ServerConfig {
+    /// Applies what a directive means for the server configuration.
+    pub fn apply(&mut self, directive: &Directive, ctx: &Context) {
+        match directive {
+            Directive::ConnectionHandler(line) => {
+                self.connection_handlers = line
+                    .handlers
+                    .iter()
+                    .map(|h| HandlerEntry::new(h, ctx, false))
+                    .collect();
+            }
+            Directive::Import {
+                module,
+                interpreter,
+            } => self.imports.push(ImportEntry {
+                module: module.clone(),
+                interpreter: interpreter.clone(),
+                origin: ctx.origin.clone(),
+            }),
+            Directive::Flag(Flag::Optimize, on) => {
+                self.optimize = Some(Setting {
+                    value: *on,
+                    origin: ctx.origin.clone(),
+                });
+            }
+            // mod_python copies server-level settings into the server config, except
+            // PythonInterpPerDirectory, and never handlers or filters.
+            Directive::Flag(Flag::InterpPerDirectory, _)
+            | Directive::Handler { .. }
+            | Directive::HandlerModule(_)
+            | Directive::InputFilter { .. }
+            | Directive::OutputFilter { .. } => {}
+            Directive::Path(_)
+            | Directive::Interpreter(_)
+            | Directive::Flag(..)
+            | Directive::Option { .. } => {
+                if !ctx.in_section {
+                    self.settings.apply(directive, ctx);
+                }
+            }
+        }
+    }
+
     /// Merges a virtual host (`child`) over the main server (`self`).
     pub fn merge(&self, child: &ServerConfig) -> ServerConfig {
         ServerConfig {
             settings: self.settings.merge(&child.settings),
+            connection_handlers: if child.connection_handlers.is_empty() {
+                self.connection_handlers.clone()
+            } else {
+                child.connection_handlers.clone()
+            },
+            imports: self.imports.iter().chain(&child.imports).cloned().collect(),
+            optimize: child_or_parent(&child.optimize, &self.optimize),
         }
     }
+}
+
+/// Applies `directive`, written at `ctx`, to the section's config and the server's config.
+pub fn apply_directive(
+    dir: &mut DirConfig,
+    server: &mut ServerConfig,
+    directive: &Directive,
+    ctx: &Context,
+) {
+    dir.apply(directive, ctx);
+    server.apply(directive, ctx);
 }
 
 /// Scalar settings: the child's value when it set one, else the parent's (mod_python
@@ -192,26 +356,14 @@ fn child_or_parent<T: Clone>(child: &Option<T>, parent: &Option<T>) -> Option<T>
     child.clone().or_else(|| parent.clone())
 }
 
-/// Handler lists: a section that mentions a phase (and extension) replaces the whole
-/// inherited list for that key; keys it does not mention are inherited (mod_python's
-/// `hlists` hash overlay).
-fn replace_handler_lists(
-    parent: &IndexMap<HandlerKey, Vec<HandlerEntry>>,
-    child: &IndexMap<HandlerKey, Vec<HandlerEntry>>,
-) -> IndexMap<HandlerKey, Vec<HandlerEntry>> {
-    let mut merged = parent.clone();
-    for (key, list) in child {
-        merged.insert(key.clone(), list.clone());
-    }
-    merged
-}
-
-/// `PythonOption`: overlay key by key in order, the child wins; a child's removal marker
-/// stays so it also hides the key from further merges (mod_python's `""` value).
-fn overlay_options(
-    parent: &IndexMap<String, Option<String>>,
-    child: &IndexMap<String, Option<String>>,
-) -> IndexMap<String, Option<String>> {
+/// Keyed values (handler lists per phase and extension, filters by name, flags, options):
+/// the child's entry replaces the parent's for each key it has; keys it does not mention are
+/// inherited, in the parent's order. A removed option is kept as a `None` marker so it also
+/// hides the key from later merges (mod_python's `""` value).
+fn replace_by_key<K: Clone + std::hash::Hash + Eq, V: Clone>(
+    parent: &IndexMap<K, V>,
+    child: &IndexMap<K, V>,
+) -> IndexMap<K, V> {
     let mut merged = parent.clone();
     for (k, v) in child {
         merged.insert(k.clone(), v.clone());
@@ -219,18 +371,42 @@ fn overlay_options(
     merged
 }
 
+/// mod_python's `d_is_location`: a section (one with a `config_dir`) brings its own flag;
+/// the server level inherits.
+fn location_flag(parent: &DirConfig, child: &DirConfig) -> bool {
+    if child.config_dir.is_some() {
+        child.is_location
+    } else {
+        parent.is_location
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::handler::parse_handler_line;
+    use crate::context::Section;
+    use crate::directive::parse_directive;
 
-    fn with_handler(path: Option<&str>, line: &str) -> DirConfig {
-        let mut c = DirConfig::for_section(path, false);
-        c.add_handlers(
-            HandlerPhase::Handler,
-            &parse_handler_line(line).expect("line"),
-            false,
-        );
+    fn ctx_dir(path: &str) -> Context {
+        Context::determine(
+            &[Section {
+                name: "<Directory".into(),
+                args: format!("{path}>"),
+            }],
+            None,
+            Origin {
+                file: "httpd.conf".into(),
+                line: 7,
+            },
+        )
+    }
+
+    fn section(path: &str, lines: &[(&str, &str)]) -> DirConfig {
+        let mut c = DirConfig::for_section(Some(path));
+        for (name, args) in lines {
+            let d = parse_directive(name, args).expect("directive");
+            c.apply(&d, &ctx_dir(path));
+        }
         c
     }
 
@@ -240,39 +416,42 @@ mod tests {
 
     #[test]
     fn child_handler_list_replaces_parent_list() {
-        let parent = with_handler(Some("/a"), "one two");
-        let child = with_handler(Some("/a/b"), "three");
+        let parent = section("/a", &[("PythonHandler", "one two")]);
+        let child = section("/a/b", &[("PythonHandler", "three")]);
         let merged = parent.merge(&child);
         assert_eq!(
             names(merged.handlers_for(HandlerPhase::Handler, None)),
             ["three"]
         );
-        assert_eq!(
-            merged.handlers_for(HandlerPhase::Handler, None)[0]
-                .directory
-                .as_deref(),
-            Some("/a/b/")
-        );
+        let entry = &merged.handlers_for(HandlerPhase::Handler, None)[0];
+        assert_eq!(entry.directory.as_deref(), Some("/a/b"));
+        assert_eq!(entry.origin.to_string(), "httpd.conf:7");
+    }
+
+    #[test]
+    fn phases_not_mentioned_are_inherited() {
+        let parent = section("/a", &[("PythonHandler", "h"), ("PythonFixupHandler", "f")]);
+        let child = section("/a/b", &[("PythonHandler", "h2")]);
+        let merged = parent.merge(&child);
+        assert_eq!(names(merged.handlers_for(HandlerPhase::Fixup, None)), ["f"]);
     }
 
     #[test]
     fn repeated_directive_in_one_section_appends() {
-        let mut c = with_handler(Some("/a"), "one");
-        c.add_handlers(
-            HandlerPhase::Handler,
-            &parse_handler_line("two").expect("line"),
-            false,
+        let c = section(
+            "/a",
+            &[("PythonHandler", "one"), ("PythonHandler", "two three")],
         );
         assert_eq!(
             names(c.handlers_for(HandlerPhase::Handler, None)),
-            ["one", "two"]
+            ["one", "two", "three"]
         );
     }
 
     #[test]
     fn extension_list_wins_over_plain_list() {
-        let parent = with_handler(Some("/a"), "pyonly | .py");
-        let child = with_handler(Some("/a/b"), "plain");
+        let parent = section("/a", &[("PythonHandler", "pyonly | .py")]);
+        let child = section("/a/b", &[("PythonHandler", "plain")]);
         let merged = parent.merge(&child);
         assert_eq!(
             names(merged.handlers_for(HandlerPhase::Handler, Some(".py"))),
@@ -289,68 +468,171 @@ mod tests {
     }
 
     #[test]
+    fn handler_module_fills_every_phase_silently() {
+        let c = section("/a", &[("PythonHandlerModule", "app")]);
+        for phase in HandlerPhase::ALL {
+            let list = c.handlers_for(phase, None);
+            assert_eq!(names(list), ["app"], "{phase:?}");
+            assert!(list[0].silent);
+        }
+    }
+
+    #[test]
     fn option_without_value_removes_inherited_key() {
-        let mut parent = DirConfig::default();
-        parent.set_option("a", Some("1"));
-        parent.set_option("b", Some("2"));
-        let mut child = DirConfig::default();
-        child.set_option("a", None);
-        child.set_option("c", Some("3"));
+        let parent = section("/a", &[("PythonOption", "a 1"), ("PythonOption", "b 2")]);
+        let child = section("/a/b", &[("PythonOption", "a"), ("PythonOption", "c 3")]);
         let merged = parent.merge(&child);
         let opts: Vec<_> = merged.effective_options().collect();
         assert_eq!(opts, vec![("b", "2"), ("c", "3")]);
+        // A deeper section can set the key again.
+        let again = merged.merge(&section("/a/b/c", &[("PythonOption", "a back")]));
+        assert_eq!(again.effective_options().next(), Some(("a", "back")));
     }
 
     #[test]
     fn flags_inherit_when_unset_and_child_wins_when_set() {
-        let parent = DirConfig {
-            debug: Some(true),
-            ..DirConfig::default()
-        };
+        let parent = section("/a", &[("PythonDebug", "On")]);
         let unset = DirConfig::default();
         assert!(parent.merge(&unset).debug());
-        let off = DirConfig {
-            debug: Some(false),
-            ..DirConfig::default()
-        };
+        let off = section("/a/b", &[("PythonDebug", "Off")]);
         assert!(!parent.merge(&off).debug());
         assert!(!unset.debug());
         assert!(unset.auto_reload());
     }
 
     #[test]
-    fn merging_with_empty_config_changes_nothing() {
-        let mut c = with_handler(Some("/x"), "h | .py");
-        c.debug = Some(true);
-        c.interpreter = Some("i".into());
-        c.set_option("k", Some("v"));
-        let empty = DirConfig::default();
-        assert_eq!(c.merge(&empty).handlers, c.handlers);
-        assert_eq!(c.merge(&empty).options, c.options);
-        assert_eq!(empty.merge(&c).handlers, c.handlers);
-        assert_eq!(empty.merge(&c).debug, c.debug);
-    }
-
-    #[test]
-    fn interpreter_defaults_to_server_name() {
-        let c = DirConfig::default();
-        assert_eq!(c.interpreter_name("example.com"), "example.com");
-        let forced = DirConfig {
-            interpreter: Some("main_interpreter".into()),
-            ..c
-        };
-        assert_eq!(forced.interpreter_name("example.com"), "main_interpreter");
-    }
-
-    #[test]
-    fn location_sections_have_no_directory() {
-        let c = DirConfig::for_section(Some("/app"), true);
-        assert_eq!(c.directory, None);
-        assert_eq!(
-            DirConfig::for_section(Some("/srv"), false)
-                .directory
-                .as_deref(),
-            Some("/srv/")
+    fn filters_merge_by_name() {
+        let parent = section(
+            "/a",
+            &[
+                ("PythonOutputFilter", "a::f UP"),
+                ("PythonOutputFilter", "b::f DOWN"),
+            ],
         );
+        let child = section("/a/b", &[("PythonOutputFilter", "c::f UP")]);
+        let merged = parent.merge(&child);
+        let view: Vec<_> = merged
+            .output_filters
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.handler.to_string()))
+            .collect();
+        assert_eq!(
+            view,
+            vec![("UP", "c::f".to_string()), ("DOWN", "b::f".to_string())]
+        );
+    }
+
+    #[test]
+    fn interpreter_resolution_order() {
+        let plain = DirConfig::default();
+        assert_eq!(
+            plain.interpreter_name("example.com", Some("/srv/"), Some("/srv")),
+            "example.com"
+        );
+        let per_dir = section("/a", &[("PythonInterpPerDirectory", "On")]);
+        assert_eq!(
+            per_dir.interpreter_name("h", Some("/srv/app/"), None),
+            "/srv/app/"
+        );
+        assert_eq!(
+            per_dir.interpreter_name("h", None, None),
+            "main_interpreter"
+        );
+        let per_directive = section("/a", &[("PythonInterpPerDirective", "On")]);
+        assert_eq!(
+            per_directive.interpreter_name("h", Some("/x/"), Some("/a")),
+            "/a"
+        );
+        let forced = section(
+            "/a",
+            &[
+                ("PythonInterpreter", "main_interpreter"),
+                ("PythonInterpPerDirectory", "On"),
+            ],
+        );
+        assert_eq!(
+            forced.interpreter_name("h", Some("/x/"), None),
+            "main_interpreter"
+        );
+    }
+
+    #[test]
+    fn config_table_shows_flags_as_digits() {
+        let c = section(
+            "/a",
+            &[
+                ("PythonDebug", "On"),
+                ("PythonAutoReload", "Off"),
+                ("PythonPath", "\"['/x']\""),
+            ],
+        );
+        assert_eq!(
+            c.config_table(),
+            vec![
+                ("PythonDebug".to_string(), "1".to_string()),
+                ("PythonAutoReload".to_string(), "0".to_string()),
+                ("PythonPath".to_string(), "['/x']".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn server_level_directives_reach_the_server_config() {
+        let mut dir = DirConfig::default();
+        let mut server = ServerConfig::default();
+        let top = Context::default();
+        for (name, args) in [
+            ("PythonOption", "k v"),
+            ("PythonDebug", "On"),
+            ("PythonInterpPerDirectory", "On"),
+            ("PythonImport", "m::init example.com"),
+            ("PythonConnectionHandler", "echo"),
+            ("PythonHandler", "h"),
+        ] {
+            apply_directive(
+                &mut dir,
+                &mut server,
+                &parse_directive(name, args).expect("d"),
+                &top,
+            );
+        }
+        assert_eq!(
+            server.settings.effective_options().collect::<Vec<_>>(),
+            vec![("k", "v")]
+        );
+        assert!(server.settings.debug());
+        assert!(
+            !server.settings.flag(Flag::InterpPerDirectory),
+            "not copied, as in mod_python"
+        );
+        assert!(server.settings.handlers.is_empty());
+        assert_eq!(server.imports.len(), 1);
+        assert_eq!(server.connection_handlers.len(), 1);
+        // Inside a section, nothing reaches the server config.
+        let mut inner = ServerConfig::default();
+        apply_directive(
+            &mut dir,
+            &mut inner,
+            &parse_directive("PythonOption", "x y").expect("d"),
+            &ctx_dir("/a"),
+        );
+        assert_eq!(inner.settings.options.len(), 0);
+    }
+
+    #[test]
+    fn merging_with_empty_config_changes_nothing() {
+        let c = section(
+            "/x",
+            &[
+                ("PythonHandler", "h | .py"),
+                ("PythonDebug", "On"),
+                ("PythonOption", "k v"),
+            ],
+        );
+        let empty = DirConfig::default();
+        assert_eq!(c.merge(&empty), c);
+        let mut expected = c.clone();
+        expected.config_dir = Some("/x".into());
+        assert_eq!(empty.merge(&c), expected);
     }
 }

@@ -19,7 +19,18 @@ pub enum DirectiveError {
     /// The phase does not accept `| .ext`.
     #[error("'| .ext' is not allowed here: the file is not known yet in this phase")]
     ExtensionsNotAllowed,
-    /// A value that must be one word had several or none.
-    #[error("expected {0}")]
-    Expected(&'static str),
+    /// The wrong number or kind of arguments.
+    #[error("{directive} takes {expected}")]
+    Arguments {
+        /// The directive.
+        directive: &'static str,
+        /// What it takes.
+        expected: &'static str,
+    },
+    /// A flag that is neither On nor Off (Apache's own wording).
+    #[error("{0} must be On or Off")]
+    Flag(&'static str),
+    /// Not one of mod_python's directives.
+    #[error("'{0}' is not a mod_python directive")]
+    Unknown(String),
 }

@@ -9,11 +9,21 @@
 //!   the effective config plus request facts give a decision.
 
 pub mod config;
+pub mod context;
+pub mod directive;
 pub mod error;
 pub mod handler;
 pub mod phase;
+pub mod words;
 
-pub use config::{DirConfig, HandlerEntry, ServerConfig};
+pub use config::{apply_directive, DirConfig, HandlerEntry, ImportEntry, ServerConfig, Setting};
+
+/// The name of the main interpreter.
+pub const MAIN_INTERPRETER: &str = "main_interpreter";
+pub use context::{Context, DirectoryKind, Origin, Section};
+pub use directive::{
+    directive_info, parse_directive, Directive, DirectiveInfo, Flag, Scope, DIRECTIVES,
+};
 pub use error::DirectiveError;
 pub use handler::{parse_handler_line, HandlerLine, HandlerRef};
 pub use phase::HandlerPhase;

@@ -4,7 +4,7 @@
 use crate::PythonModule;
 use bindings::module::{self, Phase};
 use bindings::{rlog, slog, HookResult, LogLevel, Pool, Request, RequestField, Server};
-use directives::HandlerPhase;
+use directives::{DirConfig, HandlerEntry, HandlerPhase};
 use pyruntime::{init, PhaseCall};
 
 /// `post_config`: start Python (once per process; not in the configuration-test pass).
@@ -22,7 +22,10 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
         return HookResult::SERVER_ERROR;
     }
     module::add_version_component(pconf, "mod_python/3.5.0-rs");
-    pyruntime::set_config_lookup(module::dir_config::<PythonModule>);
+    pyruntime::set_config_access(pyruntime::ConfigAccess {
+        dir: module::dir_config::<PythonModule>,
+        server: module::server_config::<PythonModule>,
+    });
     match init::initialize() {
         Ok(()) => {
             module::add_version_component(pconf, &format!("Python/{}", init::runtime_version()));
@@ -89,16 +92,31 @@ fn content_handler(r: &Request) -> HookResult {
         );
         return HookResult::Declined;
     }
+    let interpreter = interpreter_for(r, config, handlers);
+    let call = PhaseCall {
+        phase: HandlerPhase::Handler,
+        handlers,
+        config,
+        interpreter: &interpreter,
+    };
+    pyruntime::run_phase(r, &call)
+}
+
+/// The interpreter for a handler list, by mod_python's rules (`PythonInterpreter`, per
+/// directory, per directive, else the virtual host's name).
+fn interpreter_for(r: &Request, config: &DirConfig, handlers: &[HandlerEntry]) -> String {
     let server_name = r
         .server()
         .server_hostname()
         .map(|h| String::from_utf8_lossy(h).into_owned())
         .unwrap_or_default();
-    let call = PhaseCall {
-        phase: HandlerPhase::Handler,
-        handlers,
-        config,
-        interpreter: config.interpreter_name(&server_name),
-    };
-    pyruntime::run_phase(r, &call)
+    let file_dir = r.field(RequestField::Filename).map(|f| {
+        let f = String::from_utf8_lossy(f);
+        match f.rfind('/') {
+            Some(i) => f[..=i].to_string(),
+            None => f.into_owned(),
+        }
+    });
+    let handler_dir = handlers.first().and_then(|h| h.directory.as_deref());
+    config.interpreter_name(&server_name, file_dir.as_deref(), handler_dir)
 }

@@ -32,8 +32,8 @@ impl ModuleHooks for PythonModule {
         Hook::Request(Phase::Handler, HookOrder::Middle),
     ];
 
-    fn create_dir_config(_dir: Option<&str>) -> DirConfig {
-        DirConfig::default()
+    fn create_dir_config(dir: Option<&str>) -> DirConfig {
+        DirConfig::for_section(dir)
     }
 
     fn merge_dir_config(base: &DirConfig, add: &DirConfig) -> DirConfig {

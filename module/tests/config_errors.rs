@@ -53,9 +53,10 @@ fn bad_handler_argument_is_named_with_file_and_line() {
         ),
         ("PythonDebug Maybe", "PythonDebug must be On or Off"),
         (
-            "PythonOption a b c",
-            "PythonOption takes 1-2 arguments, PythonOption key [value]",
+            "PythonOutputFilter a b c",
+            "PythonOutputFilter takes a handler",
         ),
+        ("PythonOption a b c", "PythonOption takes key [value]"),
     ] {
         let s = spec(&format!(
             "<Location /x>\n  SetHandler mod_python\n  {bad}\n</Location>\n"
@@ -91,4 +92,51 @@ fn good_configuration_passes_config_test() {
     let (ok, out) = config_test(&s).expect("apache2 -t");
     assert!(ok, "{out}");
     assert!(out.contains("Syntax OK"), "{out}");
+}
+
+/// Server-only directives are refused inside sections, with Apache's own message.
+#[test]
+fn directive_outside_its_context_is_refused() {
+    for bad in [
+        "PythonImport m example.com",
+        "PythonConnectionHandler echo",
+        "PythonOptimize On",
+    ] {
+        let s = spec(&format!("<Location /x>\n  {bad}\n</Location>\n"));
+        let (ok, out) = config_test(&s).expect("apache2 -t");
+        assert!(!ok, "{bad}: {out}");
+        let name = bad.split(' ').next().unwrap_or_default();
+        assert!(
+            out.contains(&format!("{name} not allowed in <Location> context")),
+            "{bad}: {out}"
+        );
+    }
+}
+
+/// Server-level syntax errors of server-only directives name them too.
+#[test]
+fn server_only_directive_syntax_errors() {
+    for (bad, expected) in [
+        ("PythonImport onlymodule", "PythonImport takes a module"),
+        (
+            "PythonTransHandler m | .py",
+            "PythonTransHandler: '| .ext' is not allowed here",
+        ),
+        (
+            "PythonOptimize sometimes",
+            "PythonOptimize must be On or Off",
+        ),
+    ] {
+        let s = spec(&format!("{bad}\n"));
+        let (ok, out) = config_test(&s).expect("apache2 -t");
+        assert!(!ok, "{bad}: {out}");
+        assert!(
+            out.contains(&format!("line {} of", line_of(&s, bad))),
+            "{bad}: {out}"
+        );
+        assert!(
+            out.contains(expected),
+            "{bad}: expected {expected:?} in {out}"
+        );
+    }
 }

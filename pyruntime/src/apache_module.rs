@@ -17,6 +17,7 @@ use std::ffi::{c_int, c_void};
 pub(crate) struct ModuleState {
     pub(crate) request_type: *mut ffi::PyObject,
     pub(crate) table_type: *mut ffi::PyObject,
+    pub(crate) server_type: *mut ffi::PyObject,
     pub(crate) server_return: *mut ffi::PyObject,
     pub(crate) rust_panic: *mut ffi::PyObject,
 }
@@ -102,6 +103,7 @@ unsafe extern "C" fn exec_module(module: *mut ffi::PyObject) -> c_int {
         let m = unsafe { Obj::from_borrowed(py, module) };
         let request_type = crate::request::create_type(py, &m)?;
         let table_type = crate::table::create_type(py, &m)?;
+        let server_type = crate::server::create_type(py, &m)?;
         // SAFETY: PyErr_NewException returns a new exception class or NULL.
         let server_return = unsafe {
             Obj::from_owned(
@@ -126,10 +128,12 @@ unsafe extern "C" fn exec_module(module: *mut ffi::PyObject) -> c_int {
         };
         m.setattr("mp_request", &request_type)?;
         m.setattr("table", &table_type)?;
+        m.setattr("mp_server", &server_type)?;
         m.setattr("SERVER_RETURN", &server_return)?;
         m.setattr("RustPanic", &rust_panic)?;
         state.request_type = request_type.into_ptr();
         state.table_type = table_type.into_ptr();
+        state.server_type = server_type.into_ptr();
         state.server_return = server_return.into_ptr();
         state.rust_panic = rust_panic.into_ptr();
         Ok(0)

@@ -102,7 +102,7 @@ fn dispatch<'py>(
         })
         .collect::<PyResult<'py, Vec<Obj<'py>>>>()?;
     let python_path = match &call.config.python_path {
-        Some(p) => py.str(p)?,
+        Some(p) => py.str(&p.value)?,
         None => py.none(),
     };
     let result = interp.apache_py(py).call_method(

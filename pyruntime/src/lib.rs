@@ -14,25 +14,36 @@ pub mod interpreters;
 mod native;
 pub mod py;
 mod request;
+mod server;
 mod table;
 
 pub use dispatch::{run_phase, PhaseCall};
 pub use error::RuntimeError;
 
-use bindings::Request;
-use directives::DirConfig;
+use bindings::{Request, Server};
+use directives::{DirConfig, ServerConfig};
 use std::sync::OnceLock;
 
-/// Finds the merged mod_python configuration of a request (the module provides it).
-pub type ConfigLookup = for<'a> fn(&'a Request) -> Option<&'a DirConfig>;
-
-static CONFIG_LOOKUP: OnceLock<ConfigLookup> = OnceLock::new();
-
-/// Tells the runtime how to find a request's configuration (for `req.get_config()`).
-pub fn set_config_lookup(f: ConfigLookup) {
-    let _ = CONFIG_LOOKUP.set(f);
+/// How the runtime finds the merged mod_python configuration (the module provides it).
+#[derive(Clone, Copy)]
+pub struct ConfigAccess {
+    /// The per-directory configuration of a request.
+    pub dir: for<'a> fn(&'a Request) -> Option<&'a DirConfig>,
+    /// The configuration of a (virtual) server.
+    pub server: for<'a> fn(&'a Server) -> Option<&'a ServerConfig>,
 }
 
-pub(crate) fn config_lookup(r: &Request) -> Option<&DirConfig> {
-    CONFIG_LOOKUP.get().and_then(|f| f(r))
+static CONFIG_ACCESS: OnceLock<ConfigAccess> = OnceLock::new();
+
+/// Tells the runtime how to find configurations (for `get_config()` and `get_options()`).
+pub fn set_config_access(access: ConfigAccess) {
+    let _ = CONFIG_ACCESS.set(access);
+}
+
+pub(crate) fn dir_config(r: &Request) -> Option<&DirConfig> {
+    CONFIG_ACCESS.get().and_then(|a| (a.dir)(r))
+}
+
+pub(crate) fn server_config(s: &Server) -> Option<&ServerConfig> {
+    CONFIG_ACCESS.get().and_then(|a| (a.server)(s))
 }

@@ -118,7 +118,8 @@ pub(crate) fn request_object<'py>(
 struct RequestObject {
     ob_base: ffi::PyObject,
     dict: *mut ffi::PyObject,
-    tables: [*mut ffi::PyObject; 5],
+    /// Cached attribute objects: the five tables, then the server object.
+    cached: [*mut ffi::PyObject; 6],
     handle: ManuallyDrop<Arc<RequestHandle>>,
 }
 
@@ -175,6 +176,7 @@ enum Attr {
     ErrHeadersOut,
     SubprocessEnv,
     Notes,
+    Server,
     Field(RequestField),
 }
 
@@ -190,7 +192,7 @@ const FIELDS: [RequestField; 9] = [
     RequestField::StatusLine,
 ];
 
-const SIMPLE: [Attr; 15] = [
+const SIMPLE: [Attr; 16] = [
     Attr::TheRequest,
     Attr::Protocol,
     Attr::Hostname,
@@ -206,6 +208,7 @@ const SIMPLE: [Attr; 15] = [
     Attr::ErrHeadersOut,
     Attr::SubprocessEnv,
     Attr::Notes,
+    Attr::Server,
 ];
 
 fn attr_from_closure(closure: *mut c_void) -> Attr {
@@ -240,7 +243,7 @@ const fn getset(
     }
 }
 
-static GETSET: Static<[ffi::PyGetSetDef; 25]> = Static::new([
+static GETSET: Static<[ffi::PyGetSetDef; 26]> = Static::new([
     getset(c"the_request", simple(0), false, c"The request line."),
     getset(c"protocol", simple(1), false, c"Protocol, e.g. HTTP/1.1."),
     getset(
@@ -306,6 +309,12 @@ static GETSET: Static<[ffi::PyGetSetDef; 25]> = Static::new([
         false,
         c"Notes between modules (mp_table).",
     ),
+    getset(
+        c"server",
+        simple(15),
+        false,
+        c"The (virtual) server (mp_server).",
+    ),
     getset(c"uri", field(0), true, c"The path portion of the URI."),
     getset(
         c"filename",
@@ -357,7 +366,7 @@ unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> 
         let attr = attr_from_closure(closure);
         if let Some((i, kind)) = table_kind(attr) {
             // SAFETY: slf is an mp_request; the table cache holds strong references or NULL.
-            let cached = unsafe { &mut (*(slf as *mut RequestObject)).tables[i] };
+            let cached = unsafe { &mut (*(slf as *mut RequestObject)).cached[i] };
             if cached.is_null() {
                 // SAFETY: slf is an mp_request, so its handle is initialised.
                 let handle = Arc::clone(unsafe { &(*(slf as *mut RequestObject)).handle });
@@ -366,6 +375,18 @@ unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> 
                 *cached = new_request_table(py, state.table_type, handle, kind)?.into_ptr();
             }
             // SAFETY: the cached table object is alive while slf holds it.
+            return Ok(unsafe { Obj::from_borrowed(py, *cached) });
+        }
+        if let Attr::Server = attr {
+            // SAFETY: slf is an mp_request; the cache holds strong references or NULL.
+            let cached = unsafe { &mut (*(slf as *mut RequestObject)).cached[5] };
+            if cached.is_null() {
+                // SAFETY: slf's type belongs to an _apache module.
+                let state = unsafe { state_of(slf) };
+                *cached =
+                    crate::server::new_server_object(py, state.server_type, r.server())?.into_ptr();
+            }
+            // SAFETY: the cached object is alive while slf holds it.
             return Ok(unsafe { Obj::from_borrowed(py, *cached) });
         }
         match attr {
@@ -497,7 +518,7 @@ request_method!(req_log_error, |py, r, owner, _slf, args, nargs, kw| {
 request_method!(req_get_config, |py, r, _owner, slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "get_config", [], 0, args, nargs, kw)? };
-    let entries = crate::config_lookup(r)
+    let entries = crate::dir_config(r)
         .map(|c| {
             c.config_table()
                 .into_iter()
@@ -512,7 +533,7 @@ request_method!(req_get_config, |py, r, _owner, slf, args, nargs, kw| {
 request_method!(req_get_options, |py, r, _owner, slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "get_options", [], 0, args, nargs, kw)? };
-    let entries = crate::config_lookup(r)
+    let entries = crate::dir_config(r)
         .map(|c| {
             c.effective_options()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -577,7 +598,7 @@ unsafe extern "C" fn traverse(
     // SAFETY: called by the GC on an mp_request; we visit the references it owns.
     unsafe {
         let o = &*(slf as *mut RequestObject);
-        for p in std::iter::once(o.dict).chain(o.tables) {
+        for p in std::iter::once(o.dict).chain(o.cached) {
             if !p.is_null() {
                 let rc = visit(p, arg);
                 if rc != 0 {
@@ -594,7 +615,7 @@ unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int {
     // SAFETY: called with the GIL held on an mp_request; each reference is released once.
     unsafe {
         let o = &mut *(slf as *mut RequestObject);
-        for p in std::iter::once(&mut o.dict).chain(o.tables.iter_mut()) {
+        for p in std::iter::once(&mut o.dict).chain(o.cached.iter_mut()) {
             let old = std::mem::replace(p, std::ptr::null_mut());
             ffi::Py_XDECREF(old);
         }

@@ -1,0 +1,206 @@
+//! The `mp_server` type: the Python view of a (virtual) server, `req.server`.
+//!
+//! A server record lives as long as the configuration generation that made it, and in a
+//! child process that is the child's whole life (a restart replaces the children), so the
+//! object may hold it without a liveness check.
+
+use crate::apache_module::state_of;
+use crate::native::{method, slot, trampoline, Args, Static, METHODS_END, SLOTS_END};
+use crate::py::{Obj, Py, PyResult};
+use crate::table::new_owned_table;
+use bindings::{LogLevel, Server};
+use pyo3_ffi as ffi;
+use std::ffi::{c_int, c_void, CStr};
+use std::ptr::{without_provenance_mut, NonNull};
+
+#[repr(C)]
+struct ServerObject {
+    ob_base: ffi::PyObject,
+    server: NonNull<Server>,
+}
+
+/// A new server object for `s`.
+pub(crate) fn new_server_object<'py>(
+    py: Py<'py>,
+    ty: *mut ffi::PyObject,
+    s: &Server,
+) -> PyResult<'py, Obj<'py>> {
+    // SAFETY: ty is our server heap type; the field is written before any Python code runs.
+    unsafe {
+        let obj = Obj::from_owned(
+            py,
+            ffi::PyType_GenericAlloc(ty as *mut ffi::PyTypeObject, 0),
+        )?;
+        let raw = obj.as_ptr() as *mut ServerObject;
+        std::ptr::addr_of_mut!((*raw).server).write(NonNull::from(s));
+        Ok(obj)
+    }
+}
+
+/// # Safety
+/// `slf` is an `mp_server` object.
+unsafe fn server<'a>(slf: *mut ffi::PyObject) -> &'a Server {
+    // SAFETY: see the module documentation: server records outlive the child's objects.
+    unsafe { (*(slf as *mut ServerObject)).server.as_ref() }
+}
+
+unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> *mut ffi::PyObject {
+    trampoline(|py| {
+        // SAFETY: CPython calls our getters with an mp_server.
+        let s = unsafe { server(slf) };
+        match closure as usize {
+            0 => py.opt_str_from_wire(s.server_hostname()),
+            1 => py.int(i64::from(s.port())),
+            2 => py.int(i64::from(s.is_virtual())),
+            3 => py.opt_str_from_wire(s.defn_name()),
+            _ => py.int(i64::from(s.defn_line_number())),
+        }
+    })
+}
+
+const fn getset(name: &'static CStr, n: usize, doc: &'static CStr) -> ffi::PyGetSetDef {
+    ffi::PyGetSetDef {
+        name: name.as_ptr(),
+        get: Some(get_attr),
+        set: None,
+        doc: doc.as_ptr(),
+        closure: without_provenance_mut(n),
+    }
+}
+
+static GETSET: Static<[ffi::PyGetSetDef; 6]> = Static::new([
+    getset(
+        c"server_hostname",
+        0,
+        c"ServerName of this (virtual) server.",
+    ),
+    getset(c"port", 1, c"Port from ServerName, or 0."),
+    getset(c"is_virtual", 2, c"1 for a <VirtualHost>."),
+    getset(c"defn_name", 3, c"File where the server was defined."),
+    getset(
+        c"defn_line_number",
+        4,
+        c"Line where the server was defined.",
+    ),
+    ffi::PyGetSetDef {
+        name: std::ptr::null(),
+        get: None,
+        set: None,
+        doc: std::ptr::null(),
+        closure: std::ptr::null_mut(),
+    },
+]);
+
+macro_rules! server_method {
+    ($name:ident, $fname:literal, [$($arg:literal),*], $required:expr, |$py:ident, $s:ident, $a:ident, $slf:ident| $body:block) => {
+        unsafe extern "C" fn $name(
+            $slf: *mut ffi::PyObject,
+            args: *const *mut ffi::PyObject,
+            nargs: ffi::Py_ssize_t,
+            kw: *mut ffi::PyObject,
+        ) -> *mut ffi::PyObject {
+            trampoline(|$py| {
+                // SAFETY: CPython calls methods of mp_server with an mp_server and fastcall args.
+                let ($s, $a) = unsafe {
+                    (server($slf), Args::parse($py, $fname, [$($arg),*], $required, args, nargs, kw)?)
+                };
+                $body
+            })
+        }
+    };
+}
+
+server_method!(srv_get_config, "get_config", [], 0, |py, s, _a, slf| {
+    let entries = crate::server_config(s)
+        .map(|c| c.settings.config_table())
+        .unwrap_or_default();
+    // SAFETY: slf's type belongs to an _apache module.
+    new_owned_table(py, unsafe { state_of(slf) }.table_type, entries)
+});
+
+server_method!(srv_get_options, "get_options", [], 0, |py, s, _a, slf| {
+    let entries = crate::server_config(s)
+        .map(|c| {
+            c.settings
+                .effective_options()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    // SAFETY: slf's type belongs to an _apache module.
+    new_owned_table(py, unsafe { state_of(slf) }.table_type, entries)
+});
+
+server_method!(
+    srv_log_error,
+    "log_error",
+    ["message", "level"],
+    1,
+    |py, s, a, _slf| {
+        let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
+        let level = match a.int_or(1, 3)? {
+            0 => LogLevel::Err,
+            l => LogLevel::from_raw(l as i32),
+        };
+        crate::interpreters::detach(py, || {
+            for line in message.split('\n') {
+                bindings::slog!(Some(s), level, "{line}");
+            }
+        });
+        Ok(py.none())
+    }
+);
+
+static METHODS: Static<[ffi::PyMethodDef; 4]> = Static::new([
+    method(
+        c"get_config",
+        srv_get_config,
+        c"get_config(): the server-level mod_python directives.",
+    ),
+    method(
+        c"get_options",
+        srv_get_options,
+        c"get_options(): the server-level PythonOption table.",
+    ),
+    method(
+        c"log_error",
+        srv_log_error,
+        c"log_error(message, level=APLOG_ERR)",
+    ),
+    METHODS_END,
+]);
+
+unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
+    // SAFETY: the last reference is gone: free the memory and release the heap type.
+    unsafe {
+        let ty = ffi::Py_TYPE(slf);
+        if let Some(free) = (*ty).tp_free {
+            free(slf as *mut c_void);
+        }
+        ffi::Py_DECREF(ty as *mut ffi::PyObject);
+    }
+}
+
+static SLOTS: Static<[ffi::PyType_Slot; 5]> = Static::new([
+    slot(ffi::Py_tp_dealloc, dealloc as *mut c_void),
+    slot(ffi::Py_tp_methods, METHODS.get() as *mut c_void),
+    slot(ffi::Py_tp_getset, GETSET.get() as *mut c_void),
+    slot(
+        ffi::Py_tp_doc,
+        c"A (virtual) server of Apache.".as_ptr() as *mut c_void,
+    ),
+    SLOTS_END,
+]);
+
+static SPEC: Static<ffi::PyType_Spec> = Static::new(ffi::PyType_Spec {
+    name: c"_apache.mp_server".as_ptr(),
+    basicsize: std::mem::size_of::<ServerObject>() as c_int,
+    itemsize: 0,
+    flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION) as _,
+    slots: SLOTS.get() as *mut ffi::PyType_Slot,
+});
+
+/// Creates the `mp_server` type for the `_apache` module `module`.
+pub(crate) fn create_type<'py>(py: Py<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
+    crate::native::create_heap_type(py, module, &SPEC)
+}
