@@ -74,13 +74,25 @@ impl Context {
     /// mod_python's `determine_context`: `sections` are the enclosing sections, innermost
     /// first; `htaccess` is the `.htaccess` file being read, if any.
     pub fn determine(sections: &[Section], htaccess: Option<&str>, origin: Origin) -> Context {
+        let is = |s: &Section, name: &str| s.name.eq_ignore_ascii_case(name);
+        // Only per-directory sections (and .htaccess) make Apache's `cmd->path`; a
+        // <VirtualHost> or <IfModule> around a directive leaves it at server level.
+        const PER_DIR: [&str; 6] = [
+            "<Directory",
+            "<DirectoryMatch",
+            "<Location",
+            "<LocationMatch",
+            "<Files",
+            "<FilesMatch",
+        ];
+        let in_section =
+            htaccess.is_some() || sections.iter().any(|s| PER_DIR.iter().any(|n| is(s, n)));
         let mut ctx = Context {
             origin,
-            in_section: !sections.is_empty() || htaccess.is_some(),
+            in_section,
             ..Context::default()
         };
         // Skip an enclosing <Files>/<FilesMatch>: the handler belongs to the section around it.
-        let is = |s: &Section, name: &str| s.name.eq_ignore_ascii_case(name);
         let relevant: Vec<&Section> = sections
             .iter()
             .filter(|s| !is(s, "<Files") && !is(s, "<FilesMatch"))
@@ -190,6 +202,17 @@ mod tests {
         assert_eq!(c.directory_kind, DirectoryKind::Glob);
         let c = Context::determine(&[sec("<LocationMatch", "^/a>")], None, Origin::default());
         assert!(c.is_location);
+    }
+
+    #[test]
+    fn virtual_host_is_server_level() {
+        let c = Context::determine(
+            &[sec("<VirtualHost", "*:80>"), sec("<IfModule", "x>")],
+            None,
+            Origin::default(),
+        );
+        assert!(!c.in_section);
+        assert_eq!(c.directory, None);
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod context;
 pub mod directive;
 pub mod error;
 pub mod handler;
+pub mod httpdconf;
 pub mod phase;
 pub mod words;
 
