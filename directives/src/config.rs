@@ -424,7 +424,7 @@ mod tests {
             ["three"]
         );
         let entry = &merged.handlers_for(HandlerPhase::Handler, None)[0];
-        assert_eq!(entry.directory.as_deref(), Some("/a/b"));
+        assert_eq!(entry.directory.as_deref(), Some("/a/b/"));
         assert_eq!(entry.origin.to_string(), "httpd.conf:7");
     }
 

@@ -48,8 +48,9 @@ pub struct Context {
     pub origin: Origin,
     /// True inside any section or `.htaccess` (Apache's `cmd->path` is set).
     pub in_section: bool,
-    /// The handler directory: the `<Directory>`/`<Location>` path as written, or the
-    /// directory of an `.htaccess` file (with a trailing `/`); `None` at server level.
+    /// The handler directory: the `<Directory>` path with a trailing `/`, the `<Location>`
+    /// path or a pattern as written, or the directory of an `.htaccess` file; `None` at
+    /// server level.
     pub directory: Option<String>,
     /// How `directory` is to be read.
     pub directory_kind: DirectoryKind,
@@ -134,7 +135,13 @@ impl Context {
                 } else {
                     DirectoryKind::Plain
                 };
-                self.directory = Some(path.clone());
+                // A plain directory gets a trailing slash, as mod_python and core.c do.
+                let plain = self.directory_kind == DirectoryKind::Plain && !self.is_location;
+                self.directory = Some(if plain && !path.ends_with('/') {
+                    format!("{path}/")
+                } else {
+                    path.clone()
+                });
             }
             [] => {}
         }
@@ -160,13 +167,13 @@ mod tests {
     }
 
     #[test]
-    fn directory_section_gives_its_path_as_written() {
+    fn directory_section_gives_its_path_with_a_trailing_slash() {
         let c = Context::determine(
             &[sec("<Directory", "\"/srv/app\">")],
             None,
             Origin::default(),
         );
-        assert_eq!(c.directory.as_deref(), Some("/srv/app"));
+        assert_eq!(c.directory.as_deref(), Some("/srv/app/"));
         assert_eq!(c.directory_kind, DirectoryKind::Plain);
         assert!(c.in_section && !c.is_location);
     }
