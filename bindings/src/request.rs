@@ -286,6 +286,26 @@ impl Request {
         crate::Brigade::create(self.pool(), alloc)
     }
 
+    /// Adds the `WWW-Authenticate` header for Basic authentication
+    /// (`ap_note_basic_auth_failure`).
+    pub fn note_basic_auth_failure(&self) {
+        // SAFETY: a live request on Apache's thread.
+        unsafe { sys::ap_note_basic_auth_failure(self.as_raw()) }
+    }
+
+    /// Runs `f` with this request when its pool is cleaned up (at the end of the request),
+    /// before the pool's memory is released. Cleanups run in reverse order of registration.
+    pub fn on_cleanup<F: FnOnce(&Request) + 'static>(&self, f: F) {
+        let addr = self.as_raw() as usize;
+        self.pool().cleanup_register(move || {
+            // SAFETY: the request_rec is allocated in the pool whose cleanup is running, and
+            // cleanups run before that memory is released; the cleanup runs on the thread
+            // that ends the request.
+            let r = unsafe { Request::from_raw(addr as *mut sys::request_rec) };
+            f(r)
+        });
+    }
+
     pub(crate) fn per_dir_config_raw(&self) -> *mut sys::ap_conf_vector_t {
         self.rec().per_dir_config
     }

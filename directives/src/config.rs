@@ -196,6 +196,24 @@ impl DirConfig {
         self.handlers.get(&(phase, None)).map_or(&[], Vec::as_slice)
     }
 
+    /// Like [`DirConfig::handlers_for`], also telling whether the extension's own list was
+    /// used (mod_python then sets `req.extension`).
+    pub fn handlers_with_ext(
+        &self,
+        phase: HandlerPhase,
+        ext: Option<&str>,
+    ) -> (&[HandlerEntry], bool) {
+        if let Some(ext) = ext {
+            if let Some(list) = self.handlers.get(&(phase, Some(ext.to_string()))) {
+                return (list, true);
+            }
+        }
+        (
+            self.handlers.get(&(phase, None)).map_or(&[], Vec::as_slice),
+            false,
+        )
+    }
+
     /// The value of a flag, its default when never written.
     pub fn flag(&self, f: Flag) -> bool {
         self.flags.get(&f).map_or(f.default_value(), |s| s.value)
@@ -265,6 +283,15 @@ impl DirConfig {
         }
         out
     }
+}
+
+/// The extension mod_python matches `| .ext` lists against: everything after the *first*
+/// dot of the file's base name, with the dot (`a.tar.gz` → `.tar.gz`); `None` without one.
+pub fn request_extension(filename: &str) -> Option<String> {
+    let base = filename.rsplit('/').next().unwrap_or(filename);
+    let dot = base.find('.')?;
+    let ext = &base[dot + 1..];
+    (!ext.is_empty()).then(|| format!(".{ext}"))
 }
 
 /// Per-server configuration: what was written outside any section (so `server.get_config()`
@@ -465,6 +492,17 @@ mod tests {
             names(merged.handlers_for(HandlerPhase::Handler, None)),
             ["plain"]
         );
+    }
+
+    #[test]
+    fn extension_is_everything_after_the_first_dot() {
+        assert_eq!(request_extension("/srv/x/index.py").as_deref(), Some(".py"));
+        assert_eq!(
+            request_extension("/srv/x/a.tar.gz").as_deref(),
+            Some(".tar.gz")
+        );
+        assert_eq!(request_extension("/srv/x.d/noext"), None);
+        assert_eq!(request_extension("/srv/x/trailing."), None);
     }
 
     #[test]

@@ -17,7 +17,9 @@ pub mod httpdconf;
 pub mod phase;
 pub mod words;
 
-pub use config::{apply_directive, DirConfig, HandlerEntry, ImportEntry, ServerConfig, Setting};
+pub use config::{
+    apply_directive, request_extension, DirConfig, HandlerEntry, ImportEntry, ServerConfig, Setting,
+};
 
 /// The name of the main interpreter.
 pub const MAIN_INTERPRETER: &str = "main_interpreter";

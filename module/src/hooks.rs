@@ -1,11 +1,13 @@
 //! The hooks: start Python in the parent after configuration, re-initialise it after fork,
-//! and run `PythonHandler` in the content phase for `SetHandler mod_python`.
+//! and run the `Python*Handler` lists in the request phases, with mod_python's per-phase
+//! rules (the content phase only for `SetHandler mod_python`, `PythonInitHandler` before the
+//! first phase that has one, the authentication checks).
 
 use crate::PythonModule;
 use bindings::module::{self, Phase};
 use bindings::{rlog, slog, HookResult, LogLevel, Pool, Request, RequestField, Server};
-use directives::{DirConfig, HandlerEntry, HandlerPhase};
-use pyruntime::{init, PhaseCall};
+use directives::HandlerPhase;
+use pyruntime::{init, run_handlers};
 
 /// `post_config`: start Python (once per process; not in the configuration-test pass).
 pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
@@ -59,64 +61,56 @@ fn is_ours(r: &Request) -> bool {
     )
 }
 
-/// The extension of the request's file (`.py`), for `| .ext` handler lists.
-fn file_extension(r: &Request) -> Option<String> {
-    let filename = r.field(RequestField::Filename)?;
-    let base = filename.rsplit(|&b| b == b'/').next()?;
-    let dot = base.iter().rposition(|&b| b == b'.')?;
-    std::str::from_utf8(&base[dot..]).ok().map(str::to_string)
+/// Runs `PythonInitHandler` once per request, before the first phase that may run it.
+fn init_then(r: &Request, phase: HandlerPhase) -> HookResult {
+    const INIT_RAN: &[u8] = b"python_init_ran";
+    if r.notes().get(INIT_RAN).is_none() {
+        let rc = run_handlers(r, HandlerPhase::Init);
+        if phase == HandlerPhase::PostReadRequest {
+            let _ = r.notes().set(INIT_RAN, b"1");
+        }
+        if !matches!(rc, HookResult::Ok | HookResult::Declined) {
+            return rc;
+        }
+    }
+    run_handlers(r, phase)
+}
+
+/// mod_python's checks after `PythonAuthenHandler`: `OK` needs `req.user`, and
+/// `HTTP_UNAUTHORIZED` asks the browser for Basic credentials.
+fn authen(r: &Request) -> HookResult {
+    let rc = run_handlers(r, HandlerPhase::Authen);
+    match rc {
+        HookResult::Ok if r.field(RequestField::User).is_none() => {
+            rlog!(
+                r,
+                LogLevel::Err,
+                "python_handler: After PythonAuthenHandler req->user is NULL. Assign something \
+                 to req.user if returning OK to avoid this error."
+            );
+            HookResult::SERVER_ERROR
+        }
+        HookResult::Status(401) => {
+            r.note_basic_auth_failure();
+            rc
+        }
+        other => other,
+    }
 }
 
 /// A request phase.
 pub fn request_phase(phase: Phase, r: &Request) -> HookResult {
     match phase {
-        Phase::Handler => content_handler(r),
-        _ => HookResult::Declined,
+        Phase::PostReadRequest => init_then(r, HandlerPhase::PostReadRequest),
+        Phase::TranslateName => run_handlers(r, HandlerPhase::Trans),
+        Phase::HeaderParser => init_then(r, HandlerPhase::HeaderParser),
+        Phase::AccessChecker => run_handlers(r, HandlerPhase::Access),
+        Phase::CheckUserId => authen(r),
+        Phase::AuthChecker => run_handlers(r, HandlerPhase::Authz),
+        Phase::TypeChecker => run_handlers(r, HandlerPhase::Type),
+        Phase::Fixups => run_handlers(r, HandlerPhase::Fixup),
+        Phase::Handler if is_ours(r) => run_handlers(r, HandlerPhase::Handler),
+        Phase::Handler => HookResult::Declined,
+        Phase::LogTransaction => run_handlers(r, HandlerPhase::Log),
     }
-}
-
-fn content_handler(r: &Request) -> HookResult {
-    if !is_ours(r) {
-        return HookResult::Declined;
-    }
-    let Some(config) = module::dir_config::<PythonModule>(r) else {
-        return HookResult::Declined;
-    };
-    let ext = file_extension(r);
-    let handlers = config.handlers_for(HandlerPhase::Handler, ext.as_deref());
-    if handlers.is_empty() {
-        rlog!(
-            r,
-            LogLevel::Debug,
-            "mod_python: no PythonHandler configured for this request"
-        );
-        return HookResult::Declined;
-    }
-    let interpreter = interpreter_for(r, config, handlers);
-    let call = PhaseCall {
-        phase: HandlerPhase::Handler,
-        handlers,
-        config,
-        interpreter: &interpreter,
-    };
-    pyruntime::run_phase(r, &call)
-}
-
-/// The interpreter for a handler list, by mod_python's rules (`PythonInterpreter`, per
-/// directory, per directive, else the virtual host's name).
-fn interpreter_for(r: &Request, config: &DirConfig, handlers: &[HandlerEntry]) -> String {
-    let server_name = r
-        .server()
-        .server_hostname()
-        .map(|h| String::from_utf8_lossy(h).into_owned())
-        .unwrap_or_default();
-    let file_dir = r.field(RequestField::Filename).map(|f| {
-        let f = String::from_utf8_lossy(f);
-        match f.rfind('/') {
-            Some(i) => f[..=i].to_string(),
-            None => f.into_owned(),
-        }
-    });
-    let handler_dir = handlers.first().and_then(|h| h.directory.as_deref());
-    config.interpreter_name(&server_name, file_dir.as_deref(), handler_dir)
 }

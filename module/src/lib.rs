@@ -29,7 +29,16 @@ impl ModuleHooks for PythonModule {
     const HOOKS: &'static [Hook] = &[
         Hook::PostConfig(HookOrder::Middle),
         Hook::ChildInit(HookOrder::Middle),
+        Hook::Request(Phase::PostReadRequest, HookOrder::Middle),
+        Hook::Request(Phase::TranslateName, HookOrder::Middle),
+        Hook::Request(Phase::HeaderParser, HookOrder::Middle),
+        Hook::Request(Phase::AccessChecker, HookOrder::Middle),
+        Hook::Request(Phase::CheckUserId, HookOrder::Middle),
+        Hook::Request(Phase::AuthChecker, HookOrder::Middle),
+        Hook::Request(Phase::TypeChecker, HookOrder::Middle),
+        Hook::Request(Phase::Fixups, HookOrder::Middle),
         Hook::Request(Phase::Handler, HookOrder::Middle),
+        Hook::Request(Phase::LogTransaction, HookOrder::Middle),
     ];
 
     fn create_dir_config(dir: Option<&str>) -> DirConfig {

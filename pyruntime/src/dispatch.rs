@@ -1,26 +1,25 @@
-//! Running a phase's handler list: pick the interpreter, enter it, get the request object,
-//! and hand the list to `mod_python.apache._dispatch`, which imports, resolves and calls each
-//! handler with mod_python's rules. The result comes back as a [`HookResult`].
+//! Running a phase's handler list: collect the configured handlers (with mod_python's
+//! `| .ext` lookup) and those `req.add_handler` added, pick the interpreter, enter it, get the
+//! request object, and hand the list to `mod_python.apache._dispatch`, which imports,
+//! resolves and calls each handler with mod_python's rules. The result comes back as a
+//! [`HookResult`].
 //!
 //! Every failure outside the handlers' own code (no interpreter, a broken dispatcher) becomes
 //! a 500 and log lines naming the interpreter, phase and handlers.
 
 use crate::interpreters::{self, Interpreter};
 use crate::py::{Obj, Py, PyResult};
-use bindings::{rlog, HookResult, LogLevel, Request};
-use directives::{DirConfig, HandlerEntry, HandlerPhase};
+use bindings::{rlog, HookResult, LogLevel, Request, RequestField};
+use directives::{request_extension, DirConfig, HandlerEntry, HandlerPhase};
 use std::sync::Arc;
 
 /// One phase to run for a request.
-pub struct PhaseCall<'a> {
-    /// The phase.
-    pub phase: HandlerPhase,
-    /// Its handlers, in order.
-    pub handlers: &'a [HandlerEntry],
-    /// The configuration in effect.
-    pub config: &'a DirConfig,
-    /// The interpreter to run in.
-    pub interpreter: &'a str,
+struct PhaseCall<'a> {
+    phase: HandlerPhase,
+    handlers: &'a [HandlerEntry],
+    config: &'a DirConfig,
+    interpreter: &'a str,
+    extension: Option<&'a str>,
 }
 
 fn handler_names(handlers: &[HandlerEntry]) -> String {
@@ -31,19 +30,66 @@ fn handler_names(handlers: &[HandlerEntry]) -> String {
         .join(" ")
 }
 
-/// Runs the handlers of one phase for `r`.
-pub fn run_phase(r: &Request, call: &PhaseCall<'_>) -> HookResult {
+/// The directory of the request's file (with a trailing `/`), if it has one.
+fn file_directory(filename: &str) -> Option<String> {
+    filename.rfind('/').map(|i| filename[..=i].to_string())
+}
+
+/// The interpreter for a handler list of `r`, by mod_python's rules.
+pub fn interpreter_for(r: &Request, config: &DirConfig, handlers: &[HandlerEntry]) -> String {
+    let server_name = r
+        .server()
+        .server_hostname()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .unwrap_or_default();
+    let filename = r
+        .field(RequestField::Filename)
+        .map(|f| String::from_utf8_lossy(f).into_owned());
+    let file_dir = filename.as_deref().and_then(file_directory);
+    let handler_dir = handlers.first().and_then(|h| h.directory.as_deref());
+    config.interpreter_name(&server_name, file_dir.as_deref(), handler_dir)
+}
+
+/// Runs the handlers of `phase` for `r`: `DECLINED` when there are none.
+pub fn run_handlers(r: &Request, phase: HandlerPhase) -> HookResult {
+    let Some(config) = crate::dir_config(r) else {
+        return HookResult::Declined;
+    };
+    let filename = r
+        .field(RequestField::Filename)
+        .map(|f| String::from_utf8_lossy(f).into_owned());
+    let ext = filename.as_deref().and_then(request_extension);
+    let (configured, used_ext) = config.handlers_with_ext(phase, ext.as_deref());
+    let dynamic = crate::request::dynamic_handlers(r, phase);
+    if configured.is_empty() && dynamic.is_empty() {
+        return HookResult::Declined;
+    }
+    let mut handlers = configured.to_vec();
+    handlers.extend(dynamic);
+    let interpreter = interpreter_for(r, config, &handlers);
+    let call = PhaseCall {
+        phase,
+        handlers: &handlers,
+        config,
+        interpreter: &interpreter,
+        extension: if used_ext { ext.as_deref() } else { None },
+    };
+    run_phase(r, &call)
+}
+
+fn run_phase(r: &Request, call: &PhaseCall<'_>) -> HookResult {
+    let context = || {
+        format!(
+            "{} {}",
+            call.phase.directive(),
+            handler_names(call.handlers)
+        )
+    };
     let interp = match interpreters::acquire(call.interpreter) {
         Ok(i) => i,
         Err(e) => {
             for line in e.to_string().lines() {
-                rlog!(
-                    r,
-                    LogLevel::Err,
-                    "{} {}: {line}",
-                    call.phase.directive(),
-                    handler_names(call.handlers)
-                );
+                rlog!(r, LogLevel::Err, "{}: {line}", context());
             }
             return HookResult::SERVER_ERROR;
         }
@@ -54,23 +100,34 @@ pub fn run_phase(r: &Request, call: &PhaseCall<'_>) -> HookResult {
             rlog!(
                 r,
                 LogLevel::Err,
-                "MPY0020: dispatcher failed in interpreter '{}' for {} {}",
+                "MPY0020: dispatcher failed in interpreter '{}' for {}",
                 interp.name(),
-                call.phase.directive(),
-                handler_names(call.handlers)
+                context()
             );
             for line in e.traceback_lines() {
-                rlog!(
-                    r,
-                    LogLevel::Err,
-                    "{} {}: {line}",
-                    call.phase.directive(),
-                    handler_names(call.handlers)
-                );
+                rlog!(r, LogLevel::Err, "{}: {line}", context());
             }
             HookResult::SERVER_ERROR
         }
     })
+}
+
+/// The tuple `_dispatch` reads for one handler:
+/// `(module, object or None, directory or None, is_location, silent)`.
+pub(crate) fn handler_tuple<'py>(py: Py<'py>, h: &HandlerEntry) -> PyResult<'py, Obj<'py>> {
+    py.tuple(vec![
+        py.str(&h.handler.module)?,
+        match &h.handler.object {
+            Some(o) => py.str(o)?,
+            None => py.none(),
+        },
+        match &h.directory {
+            Some(d) => py.str(d)?,
+            None => py.none(),
+        },
+        py.bool(h.is_location),
+        py.bool(h.silent),
+    ])
 }
 
 fn dispatch<'py>(
@@ -81,28 +138,17 @@ fn dispatch<'py>(
 ) -> PyResult<'py, i32> {
     let req = crate::request::request_object(py, interp, r)?;
     let phase = py.str(call.phase.directive())?;
-    req.setattr("phase", &phase)?;
     let handlers = call
         .handlers
         .iter()
-        .map(|h| {
-            py.tuple(vec![
-                py.str(&h.handler.module)?,
-                match &h.handler.object {
-                    Some(o) => py.str(o)?,
-                    None => py.none(),
-                },
-                match &h.directory {
-                    Some(d) => py.str(d)?,
-                    None => py.none(),
-                },
-                py.bool(h.is_location),
-                py.bool(h.silent),
-            ])
-        })
+        .map(|h| handler_tuple(py, h))
         .collect::<PyResult<'py, Vec<Obj<'py>>>>()?;
     let python_path = match &call.config.python_path {
         Some(p) => py.str(&p.value)?,
+        None => py.none(),
+    };
+    let extension = match call.extension {
+        Some(e) => py.str(e)?,
         None => py.none(),
     };
     let result = interp.apache_py(py).call_method(
@@ -114,6 +160,7 @@ fn dispatch<'py>(
             py.bool(call.config.debug()),
             py.bool(call.config.auto_reload()),
             python_path,
+            extension,
         ],
     )?;
     Ok(result

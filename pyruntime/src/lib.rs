@@ -17,7 +17,7 @@ mod request;
 mod server;
 mod table;
 
-pub use dispatch::{run_phase, PhaseCall};
+pub use dispatch::{interpreter_for, run_handlers};
 pub use error::RuntimeError;
 
 use bindings::{Request, Server};

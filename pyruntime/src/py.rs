@@ -401,6 +401,12 @@ impl<'py> PyErr<'py> {
         unsafe { PyErr::new(py, ffi::PyExc_OSError, msg) }
     }
 
+    /// An `IndexError`.
+    pub fn index_error(py: Py<'py>, msg: &str) -> PyErr<'py> {
+        // SAFETY: a builtin exception class.
+        unsafe { PyErr::new(py, ffi::PyExc_IndexError, msg) }
+    }
+
     /// A `RuntimeError`.
     pub fn runtime_error(py: Py<'py>, msg: &str) -> PyErr<'py> {
         // SAFETY: a builtin exception class.

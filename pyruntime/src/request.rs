@@ -15,6 +15,7 @@ use crate::native::{
 use crate::py::{Obj, Py, PyErr, PyResult};
 use crate::table::{new_owned_table, new_request_table, RequestTable};
 use bindings::{LogLevel, Request, RequestField};
+use directives::{HandlerEntry, HandlerPhase, HandlerRef};
 use pyo3_ffi as ffi;
 use std::cell::RefCell;
 use std::ffi::{c_int, c_void, CStr};
@@ -52,10 +53,29 @@ impl RequestHandle {
 }
 
 /// The request's Python objects, one per interpreter, kept in the request pool; dropping it
-/// (the pool cleanup) ends the request for Python.
-struct RequestObjects {
+/// (the pool cleanup) ends the request for Python. Also the handlers `req.add_handler` added
+/// for later phases.
+pub(crate) struct RequestObjects {
     handle: Arc<RequestHandle>,
     objects: RefCell<Vec<(Arc<Interpreter>, usize)>>,
+    dynamic: RefCell<Vec<(HandlerPhase, HandlerEntry)>>,
+}
+
+const OBJECTS_KEY: &CStr = c"mod_python.request_objects";
+
+/// Handlers added with `req.add_handler` for `phase` of request `r`.
+pub(crate) fn dynamic_handlers(r: &Request, phase: HandlerPhase) -> Vec<HandlerEntry> {
+    r.pool()
+        .data::<RequestObjects>(OBJECTS_KEY)
+        .map(|o| {
+            o.dynamic
+                .borrow()
+                .iter()
+                .filter(|(p, _)| *p == phase)
+                .map(|(_, e)| e.clone())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 impl Drop for RequestObjects {
@@ -78,20 +98,28 @@ pub(crate) fn request_object<'py>(
     interp: &Arc<Interpreter>,
     r: &Request,
 ) -> PyResult<'py, Obj<'py>> {
-    const KEY: &CStr = c"mod_python.request_objects";
     let pool = r.pool();
-    let objects = match pool.data::<RequestObjects>(KEY) {
+    let objects = match pool.data::<RequestObjects>(OBJECTS_KEY) {
         Some(o) => o,
-        None => pool.set_data(
-            KEY,
-            RequestObjects {
-                handle: Arc::new(RequestHandle {
-                    request: AtomicPtr::new(r as *const Request as *mut Request),
-                    owner: std::thread::current().id(),
-                }),
-                objects: RefCell::new(Vec::new()),
-            },
-        ),
+        None => {
+            let objects = pool.set_data(
+                OBJECTS_KEY,
+                RequestObjects {
+                    handle: Arc::new(RequestHandle {
+                        request: AtomicPtr::new(r as *const Request as *mut Request),
+                        owner: std::thread::current().id(),
+                    }),
+                    objects: RefCell::new(Vec::new()),
+                    dynamic: RefCell::new(Vec::new()),
+                },
+            );
+            // Registered after the objects, so it runs before they are released:
+            // PythonCleanupHandler runs at the end of every request Python took part in.
+            r.on_cleanup(|r| {
+                crate::dispatch::run_handlers(r, HandlerPhase::Cleanup);
+            });
+            objects
+        }
     };
     if let Some((_, addr)) = objects
         .objects
@@ -544,7 +572,64 @@ request_method!(req_get_options, |py, r, _owner, slf, args, nargs, kw| {
     new_owned_table(py, unsafe { state_of(slf) }.table_type, entries)
 });
 
-static METHODS: Static<[ffi::PyMethodDef; 6]> = Static::new([
+request_method!(req_add_handler, |py, r, _owner, slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    let a = unsafe {
+        Args::parse(
+            py,
+            "add_handler",
+            ["phase", "handler", "dir"],
+            2,
+            args,
+            nargs,
+            kw,
+        )?
+    };
+    let phase_name = a.get(0).map(Obj::str_lossy).unwrap_or_default();
+    let phase = HandlerPhase::from_directive(&phase_name)
+        .filter(|p| *p != HandlerPhase::Cleanup)
+        .ok_or_else(|| PyErr::index_error(py, &format!("Invalid phase: {phase_name}")))?;
+    let handler_text = a.get(1).map(Obj::str_lossy).unwrap_or_default();
+    let handler = HandlerRef::parse(handler_text.trim())
+        .map_err(|e| PyErr::value_error(py, &format!("add_handler: {e}")))?;
+    let directory = a.get(2).map(|d| {
+        let d = d.str_lossy();
+        if d.ends_with('/') {
+            d
+        } else {
+            d + "/"
+        }
+    });
+    let entry = HandlerEntry {
+        handler,
+        directory,
+        directory_kind: Default::default(),
+        is_location: false,
+        silent: false,
+        origin: directives::Origin {
+            file: "req.add_handler".into(),
+            line: 0,
+        },
+    };
+    // SAFETY: slf is a valid object (the request).
+    let req = unsafe { Obj::from_borrowed(py, slf) };
+    let current = req.getattr("phase").ok().map(|p| p.str_lossy());
+    if current.as_deref() == Some(phase.directive()) {
+        // The phase running now: append to the list the dispatcher is walking.
+        let list = req.getattr("_mp_handlers")?;
+        list.call_method("append", vec![crate::dispatch::handler_tuple(py, &entry)?])?;
+    } else if let Some(objects) = r.pool().data::<RequestObjects>(OBJECTS_KEY) {
+        objects.dynamic.borrow_mut().push((phase, entry));
+    }
+    Ok(py.none())
+});
+
+static METHODS: Static<[ffi::PyMethodDef; 7]> = Static::new([
+    method(
+        c"add_handler",
+        req_add_handler,
+        c"add_handler(phase, handler, dir=None): add a handler for this request.",
+    ),
     method(
         c"write",
         req_write,

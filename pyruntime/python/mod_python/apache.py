@@ -259,13 +259,50 @@ def report_error(req, phase, hname, debug):
         etb = None
 
 
-def _dispatch(req, phase, handlers, debug, autoreload, python_path):
+class HList:
+    """The handler being run (`req.hlist`), as mod_python's hlist object."""
+
+    __slots__ = ("handler", "silent", "is_location", "directory", "_entries", "_index")
+
+    def __init__(self, entries, index):
+        module_name, obj_str, directory, is_location, silent = entries[index]
+        self.handler = module_name if obj_str is None else module_name + "::" + obj_str
+        self.silent = int(silent)
+        self.is_location = int(is_location)
+        self.directory = directory
+        self._entries = entries
+        self._index = index
+
+    def next(self):
+        if self._index + 1 < len(self._entries):
+            return HList(self._entries, self._index + 1)
+        return None
+
+
+def _dispatch(req, phase, handlers, debug, autoreload, python_path, extension):
     """Runs the handler list of one phase; called by the module. `handlers` holds
-    (module, object or None, directory, is_location, silent) tuples."""
+    (module, object or None, directory, is_location, silent) tuples; `req.add_handler`
+    for the running phase appends to it."""
+    req.phase = phase
+    req._mp_handlers = handlers
+    if extension is not None:
+        req.extension = extension
+    try:
+        return _run_handlers(req, phase, handlers, debug, autoreload, python_path)
+    finally:
+        req.phase = None
+        req._mp_handlers = None
+
+
+def _run_handlers(req, phase, handlers, debug, autoreload, python_path):
     default = phase[len("Python"):].lower()
     expected = _status_values.get(default, (OK,))
     result = DECLINED
-    for module_name, obj_str, directory, is_location, silent in handlers:
+    index = 0
+    while index < len(handlers):
+        module_name, obj_str, directory, is_location, silent = handlers[index]
+        req.hlist = HList(handlers, index)
+        index += 1
         hname = module_name if obj_str is None else module_name + "::" + obj_str
         try:
             _set_path(python_path, directory, is_location)
