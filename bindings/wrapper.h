@@ -6,6 +6,7 @@
 #include <http_protocol.h>
 #include <http_request.h>
 #include <http_main.h>
+#include <util_script.h>
 #include <util_filter.h>
 #include <ap_mpm.h>
 #include <apr_general.h>

@@ -66,3 +66,74 @@ impl Connection {
         self.rec().bucket_alloc
     }
 }
+
+impl Connection {
+    fn addr(a: *mut sys::apr_sockaddr_t) -> Option<(String, u16)> {
+        if a.is_null() {
+            return None;
+        }
+        let mut ip: *mut std::ffi::c_char = std::ptr::null_mut();
+        // SAFETY: a is a live sockaddr; ip receives a string in the sockaddr's pool.
+        unsafe {
+            if sys::apr_sockaddr_ip_get(&mut ip, a) != sys::APR_SUCCESS as i32 || ip.is_null() {
+                return None;
+            }
+            let text = std::ffi::CStr::from_ptr(ip).to_string_lossy().into_owned();
+            Some((text, (*a).port))
+        }
+    }
+
+    /// The local address and port.
+    pub fn local_addr(&self) -> Option<(String, u16)> {
+        Connection::addr(self.rec().local_addr)
+    }
+
+    /// The client's address and port.
+    pub fn client_addr(&self) -> Option<(String, u16)> {
+        Connection::addr(self.rec().client_addr)
+    }
+
+    /// `c->remote_host` (set by a reverse lookup, if any).
+    pub fn remote_host(&self) -> Option<&[u8]> {
+        // SAFETY: a NUL-terminated string in the connection pool, or NULL.
+        unsafe { opt_bytes(self.rec().remote_host) }
+    }
+
+    /// `c->remote_logname` (from identd, if any).
+    pub fn remote_logname(&self) -> Option<&[u8]> {
+        // SAFETY: as above.
+        unsafe { opt_bytes(self.rec().remote_logname) }
+    }
+
+    /// `c->local_host`.
+    pub fn local_host(&self) -> Option<&[u8]> {
+        // SAFETY: as above.
+        unsafe { opt_bytes(self.rec().local_host) }
+    }
+
+    /// True when the connection was aborted.
+    pub fn aborted(&self) -> bool {
+        self.rec().aborted != 0
+    }
+
+    /// `c->keepalive` (`AP_CONN_*`).
+    pub fn keepalive(&self) -> i32 {
+        self.rec().keepalive as i32
+    }
+
+    /// Sets `c->keepalive`.
+    pub fn set_keepalive(&self, v: i32) {
+        // SAFETY: a plain field written on the connection's own thread.
+        unsafe { (*self.0.get()).keepalive = v as sys::ap_conn_keepalive_e };
+    }
+
+    /// `c->keepalives`: requests served on this connection.
+    pub fn keepalives(&self) -> i32 {
+        self.rec().keepalives
+    }
+
+    /// `c->double_reverse`.
+    pub fn double_reverse(&self) -> i32 {
+        self.rec().double_reverse()
+    }
+}

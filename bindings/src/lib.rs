@@ -28,6 +28,6 @@ pub use error::{AprError, HookResult};
 pub use log::LogLevel;
 pub use module::{Cmd, Command, DirResult, DirectiveFn, HookOrder, ModuleCell, ModuleHooks, Phase};
 pub use pool::{OwnedPool, Pool};
-pub use request::{Request, RequestField};
+pub use request::{IntField, Request, RequestField, StrField};
 pub use server::Server;
 pub use table::{OwnedTable, Table};

@@ -6,6 +6,7 @@
 //! takes the [`py::Py`] token it hands out. No Python object lives in a Rust `static`.
 
 mod apache_module;
+mod connection;
 pub mod dispatch;
 pub mod embedded;
 pub mod error;

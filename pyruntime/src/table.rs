@@ -25,6 +25,7 @@ pub(crate) enum RequestTable {
     ErrHeadersOut,
     SubprocessEnv,
     Notes,
+    ConnectionNotes,
 }
 
 enum Source {
@@ -61,6 +62,7 @@ unsafe fn table<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py
                 RequestTable::ErrHeadersOut => r.err_headers_out(),
                 RequestTable::SubprocessEnv => r.subprocess_env(),
                 RequestTable::Notes => r.notes(),
+                RequestTable::ConnectionNotes => r.connection().notes(),
             })
         }
     }
