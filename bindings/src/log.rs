@@ -19,7 +19,7 @@ pub(crate) fn set_module_index(index: i32) {
     MODULE_INDEX.store(index, Ordering::Relaxed);
 }
 
-fn module_index() -> i32 {
+pub(crate) fn module_index() -> i32 {
     MODULE_INDEX.load(Ordering::Relaxed)
 }
 

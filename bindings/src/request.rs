@@ -306,6 +306,38 @@ impl Request {
         });
     }
 
+    /// This module's per-request value of type `T` (in `r->request_config`), if set. Each
+    /// request of an internal-redirect chain has its own, although they share one pool.
+    pub fn data<T: 'static>(&self) -> Option<&T> {
+        let index = usize::try_from(crate::log::module_index()).ok()?;
+        // SAFETY: request_config has a slot per loaded module; ours holds NULL or a
+        // Box<dyn Any> stored by set_data, alive until the request pool is cleaned.
+        unsafe {
+            let slot = *(self.rec().request_config as *mut *mut std::ffi::c_void).add(index);
+            (slot as *const Box<dyn std::any::Any>)
+                .as_ref()?
+                .downcast_ref::<T>()
+        }
+    }
+
+    /// Stores this module's per-request value (dropped with the request pool) and returns it.
+    ///
+    /// # Panics
+    /// When called before Apache registered the module (no module index yet).
+    pub fn set_data<T: 'static>(&self, value: T) -> &T {
+        let index = usize::try_from(crate::log::module_index()).expect("module registered");
+        let boxed: &mut Box<dyn std::any::Any> = self.pool().alloc(Box::new(value));
+        let ptr = boxed as *mut Box<dyn std::any::Any>;
+        // SAFETY: our slot of request_config; the box lives until the pool cleanup.
+        unsafe {
+            *(self.rec().request_config as *mut *mut std::ffi::c_void).add(index) =
+                ptr as *mut std::ffi::c_void;
+            (*ptr)
+                .downcast_ref::<T>()
+                .expect("value stored with its own type")
+        }
+    }
+
     pub(crate) fn per_dir_config_raw(&self) -> *mut sys::ap_conf_vector_t {
         self.rec().per_dir_config
     }
@@ -447,12 +479,11 @@ impl Request {
     /// The port of the user agent's address (`r->useragent_addr`).
     pub fn useragent_port(&self) -> u16 {
         let a = self.rec().useragent_addr;
-        // SAFETY: useragent_addr is NULL or a sockaddr in the connection pool.
         if a.is_null() {
-            0
-        } else {
-            unsafe { (*a).port }
+            return 0;
         }
+        // SAFETY: a non-NULL useragent_addr is a sockaddr in the connection pool.
+        unsafe { (*a).port }
     }
 
     /// `r->parsed_uri` as its nine parts.

@@ -92,6 +92,18 @@ fn authen(r: &Request) -> HookResult {
         }
         HookResult::Status(401) => {
             r.note_basic_auth_failure();
+            // Apache 2.4 leaves the header to mod_auth_basic; mod_python 3.5 relied on
+            // 2.2 adding it. Add it when Basic is configured and nobody did.
+            let basic = r
+                .auth_type()
+                .is_some_and(|t| t.eq_ignore_ascii_case(b"basic"));
+            if basic && r.err_headers_out().get(b"WWW-Authenticate").is_none() {
+                let realm = String::from_utf8_lossy(r.auth_name().unwrap_or(b"")).replace('"', "");
+                let _ = r.err_headers_out().set(
+                    b"WWW-Authenticate",
+                    format!("Basic realm=\"{realm}\"").as_bytes(),
+                );
+            }
             rc
         }
         other => other,

@@ -57,7 +57,15 @@ fn bad(msg: &str) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, msg.to_string())
 }
 
-fn parse(data: &[u8]) -> io::Result<Response> {
+fn parse(mut data: &[u8]) -> io::Result<Response> {
+    // Skip interim responses (100 Continue): the final one follows.
+    while data.starts_with(b"HTTP/1.1 1") || data.starts_with(b"HTTP/1.0 1") {
+        let end = data
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .ok_or_else(|| bad("no header end"))?;
+        data = &data[end + 4..];
+    }
     let end = data
         .windows(4)
         .position(|w| w == b"\r\n\r\n")
@@ -121,6 +129,14 @@ mod tests {
         assert_eq!(r.status, 200);
         assert_eq!(r.header("x-a"), Some("b"));
         assert_eq!(r.body, b"hello!");
+    }
+
+    #[test]
+    fn skips_interim_responses() {
+        let raw =
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok";
+        let r = parse(raw).expect("parse");
+        assert_eq!((r.status, r.body.as_slice()), (201, &b"ok"[..]));
     }
 
     #[test]

@@ -32,6 +32,24 @@ pub fn start(mpm: Mpm, config: &str, files: &[(&str, &str)]) -> Apache {
     Apache::start(&spec).unwrap_or_else(|e| panic!("Apache did not start: {e}"))
 }
 
+/// Like [`start`], loading further Apache modules by name (e.g. `authz_user`).
+pub fn start_with_modules(
+    mpm: Mpm,
+    config: &str,
+    files: &[(&str, &str)],
+    modules: &[&str],
+) -> Apache {
+    build_module();
+    let mut spec = ServerSpec::new(mpm, config);
+    for (path, contents) in files {
+        spec = spec.file(path, contents);
+    }
+    for m in modules {
+        spec = spec.module(m);
+    }
+    Apache::start(&spec).unwrap_or_else(|e| panic!("Apache did not start: {e}"))
+}
+
 /// `<Directory docroot>` with `SetHandler mod_python` and the given directives.
 pub fn docroot_handler(directives: &str) -> String {
     format!("<Directory \"@DOCROOT@\">\n  SetHandler mod_python\n{directives}\n</Directory>\n")

@@ -3,7 +3,7 @@
 //! but only on the thread that owns the request.
 
 use super::body::ReadError;
-use super::{live, objects, RequestObjects, OBJECTS_KEY};
+use super::{live, objects};
 use crate::apache_module::{log_lines, state_of};
 use crate::interpreters::detach;
 use crate::native::{method, trampoline, Args, Static, METHODS_END};
@@ -198,7 +198,7 @@ request_method!(req_add_handler, |py, r, _owner, slf, args, nargs, kw| {
         // The phase running now: append to the list the dispatcher is walking.
         let list = req.getattr("_mp_handlers")?;
         list.call_method("append", vec![crate::dispatch::handler_tuple(py, &entry)?])?;
-    } else if let Some(objects) = r.pool().data::<RequestObjects>(OBJECTS_KEY) {
+    } else if let Some(objects) = objects(r) {
         objects.dynamic.borrow_mut().push((phase, entry));
     }
     Ok(py.none())

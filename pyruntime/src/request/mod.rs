@@ -20,7 +20,7 @@ use directives::{HandlerEntry, HandlerPhase};
 use methods::METHODS;
 use pyo3_ffi as ffi;
 use std::cell::RefCell;
-use std::ffi::{c_int, c_void, CStr};
+use std::ffi::{c_int, c_void};
 use std::mem::{offset_of, ManuallyDrop};
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Arc;
@@ -63,12 +63,9 @@ pub(crate) struct RequestObjects {
     body: RefCell<body::BodyState>,
 }
 
-const OBJECTS_KEY: &CStr = c"mod_python.request_objects";
-
 /// Handlers added with `req.add_handler` for `phase` of request `r`.
 pub(crate) fn dynamic_handlers(r: &Request, phase: HandlerPhase) -> Vec<HandlerEntry> {
-    r.pool()
-        .data::<RequestObjects>(OBJECTS_KEY)
+    r.data::<RequestObjects>()
         .map(|o| {
             o.dynamic
                 .borrow()
@@ -100,22 +97,18 @@ pub(crate) fn request_object<'py>(
     interp: &Arc<Interpreter>,
     r: &Request,
 ) -> PyResult<'py, Obj<'py>> {
-    let pool = r.pool();
-    let objects = match pool.data::<RequestObjects>(OBJECTS_KEY) {
+    let objects = match r.data::<RequestObjects>() {
         Some(o) => o,
         None => {
-            let objects = pool.set_data(
-                OBJECTS_KEY,
-                RequestObjects {
-                    handle: Arc::new(RequestHandle {
-                        request: AtomicPtr::new(r as *const Request as *mut Request),
-                        owner: std::thread::current().id(),
-                    }),
-                    objects: RefCell::new(Vec::new()),
-                    dynamic: RefCell::new(Vec::new()),
-                    body: RefCell::new(body::BodyState::default()),
-                },
-            );
+            let objects = r.set_data(RequestObjects {
+                handle: Arc::new(RequestHandle {
+                    request: AtomicPtr::new(r as *const Request as *mut Request),
+                    owner: std::thread::current().id(),
+                }),
+                objects: RefCell::new(Vec::new()),
+                dynamic: RefCell::new(Vec::new()),
+                body: RefCell::new(body::BodyState::default()),
+            });
             // Registered after the objects, so it runs before they are released:
             // PythonCleanupHandler runs at the end of every request Python took part in.
             r.on_cleanup(|r| {
@@ -176,7 +169,7 @@ fn new_request_object<'py>(
 ///
 /// The request objects of `r` (if Python has seen the request).
 pub(crate) fn objects(r: &Request) -> Option<&RequestObjects> {
-    r.pool().data::<RequestObjects>(OBJECTS_KEY)
+    r.data::<RequestObjects>()
 }
 
 /// The request object of a related request (`next`, `prev`, `main`) in the current

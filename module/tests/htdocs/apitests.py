@@ -1,0 +1,361 @@
+"""Handlers for the request-phase and request-API integration tests (module/tests/api.rs).
+Each is named after the behaviour it shows; each writes "test ok" when all is well."""
+
+import os
+import re
+import tempfile
+
+from mod_python import apache
+
+
+def add_handler(req):
+    req.secret_message = "foo"
+    req.add_handler("PythonHandler", "apitests::simple")
+    return apache.OK
+
+
+def simple(req):
+    if req.secret_message == "foo":
+        req.write("test ok")
+    return apache.OK
+
+
+def add_bad_handler(req):
+    req.add_handler("PythonHandler", "apitests::no_such_handler")
+    req.write("test ok")
+    return apache.OK
+
+
+def add_empty_handler(req):
+    req.add_handler("PythonHandler", "")
+    req.write("no exception")
+    return apache.OK
+
+
+def add_handler_bad_phase(req):
+    try:
+        req.add_handler("PythonNoSuchHandler", "apitests::simple")
+    except IndexError as e:
+        req.write("IndexError: %s" % e)
+    return apache.OK
+
+
+def add_handler_from_fixup(req):
+    if req.phase != "PythonHandler":
+        req.add_handler("PythonHandler", "apitests::add_handler_from_fixup", os.path.dirname(__file__))
+    else:
+        d = req.hlist.directory
+        ok = d.endswith("/") and os.path.normpath(d) == os.path.dirname(__file__)
+        req.write("test ok" if ok else "test failed: %r" % d)
+    return apache.OK
+
+
+def access_adds_handler(req):
+    req.secret_message = "foo"
+    req.add_handler("PythonHandler", "apitests::simple")
+    return apache.OK
+
+
+def allow_methods(req):
+    req.allow_methods(["MKWORKSPACE"])
+    return apache.HTTP_METHOD_NOT_ALLOWED
+
+
+def basic_auth(req):
+    pw = req.get_basic_auth_pw()
+    if (req.user, pw) in (("spam", "eggs"), ("sp\xe1m", "\xe9ggs")):
+        if req.phase == "PythonHandler":
+            req.write("test ok")
+        return apache.OK
+    if req.phase == "PythonHandler":
+        req.write("test failed: %r %r" % (req.user, pw))
+        return apache.OK
+    return apache.HTTP_UNAUTHORIZED
+
+
+def auth_type(req):
+    if req.auth_type() != "dummy" or req.auth_name() != "blah":
+        req.write("test failed: %r %r" % (req.auth_type(), req.auth_name()))
+        return apache.DONE
+    if req.phase == "PythonAuthenHandler":
+        req.user = "dummy"
+        req.ap_auth_type = req.auth_type()
+    elif req.phase != "PythonAuthzHandler":
+        req.write("test ok")
+    return apache.OK
+
+
+def document_root(req):
+    req.write(req.document_root())
+    return apache.OK
+
+
+def internal_redirect(req):
+    req.internal_redirect("/redirected")
+    return apache.OK
+
+
+def redirected(req):
+    req.prev.write("test ")
+    req.write("ok")
+    return apache.OK
+
+
+def construct_url(req):
+    url = req.construct_url("/index.html")
+    req.write("test ok" if re.match(r"^http://[^/]+:[0-9]+/index\.html$", url) else url)
+    return apache.OK
+
+
+def read(req):
+    req.write(req.read())
+    return apache.OK
+
+
+def read_parts(req):
+    first = req.read(3)
+    rest = req.read()
+    req.write(b"%d|%s|%d" % (len(first), first, len(rest)))
+    return apache.OK
+
+
+def readline(req):
+    line = req.readline()
+    while line:
+        req.write(b"[" + line + b"]")
+        line = req.readline()
+    return apache.OK
+
+
+def readlines(req):
+    hint = int(req.headers_in.get("SizeHint", "-1"))
+    lines = req.readlines(hint)
+    req.write(b"%d:" % len(lines) + b"".join(lines))
+    return apache.OK
+
+
+def discard_body(req):
+    if req.read(10) != b"1234567890":
+        req.write("test failed")
+        return apache.OK
+    status = req.discard_request_body()
+    if status != apache.OK:
+        return status
+    req.write("test ok" if not req.read() else "test failed")
+    return apache.OK
+
+
+def register_cleanup(req):
+    req.cleanup_data = "register_cleanup test ok"
+    req.register_cleanup(_cleanup, req)
+    req.write("registered")
+    return apache.OK
+
+
+def _cleanup(req):
+    req.log_error(req.cleanup_data)
+
+
+def headers_out(req):
+    req.headers_out["X-Test-Header"] = "test ok"
+    req.headers_out.add("X-Multi", "a")
+    req.headers_out.add("X-Multi", "b")
+    req.write("multi=%r" % (req.headers_out["x-multi"],))
+    return apache.OK
+
+
+def sendfile(req):
+    fd, name = tempfile.mkstemp(".txt")
+    os.write(fd, b"  test ok  " if req.args == "part" else b"0123456789" * 100)
+    os.close(fd)
+    target = name
+    if req.args == "link":
+        target = name + ".lnk"
+        os.symlink(name, target)
+    try:
+        if req.args == "part":
+            sent = req.sendfile(target, 2, 7)
+        else:
+            sent = req.sendfile(target)
+        req.log_error("sendfile sent %d bytes" % sent)
+    finally:
+        if target != name:
+            os.remove(target)
+        os.remove(name)
+    return apache.OK
+
+
+def handler_from_fixup(req):
+    if req.phase == "PythonFixupHandler":
+        req.handler = "mod_python"
+        req.handler = None
+        req.handler = "mod_python"
+        req.add_handler("PythonHandler", "apitests::handler_from_fixup")
+        return apache.OK
+    req.write("test ok" if req.phase == "PythonHandler" else "test failed")
+    return apache.OK
+
+
+def no_cache(req):
+    req.no_cache = 1
+    req.write("test ok")
+    return apache.OK
+
+
+def update_mtime(req):
+    assert req.mtime == 0.0, req.mtime
+    req.update_mtime(100.0)
+    assert req.mtime == 100.0, req.mtime
+    req.set_etag()
+    req.set_last_modified()
+    req.write("test ok")
+    return apache.OK
+
+
+def postreadrequest(req):
+    req.add_common_vars()
+    req.subprocess_env["TEST1"] = "'"
+    ok = req.subprocess_env.get("TEST1") == "'" and "SERVER_PORT" in req.subprocess_env
+    req.write("test ok" if ok and req.phase == "PythonPostReadRequestHandler" else "test failed")
+    return apache.DONE
+
+
+def trans(req):
+    req.filename = req.document_root() + "/apitests.py"
+    return apache.OK
+
+
+def after_trans(req):
+    req.write("test ok" if req.filename.endswith("/apitests.py") else req.filename)
+    return apache.OK
+
+
+def files_directive(req):
+    req.write(str(req.hlist.directory))
+    return apache.OK
+
+
+none_handler = None
+
+
+def server_return_1(req):
+    raise apache.SERVER_RETURN(apache.OK)
+
+
+def server_return_2(req):
+    req.write("test ok")
+    return apache.OK
+
+
+def phase_status_1(req):
+    req.phases = [1]
+    return apache.DECLINED
+
+
+def phase_status_2(req):
+    req.phases.append(2)
+    req.user = "bogus"
+    req.ap_auth_type = "bogus"
+    return apache.OK
+
+
+def phase_status_3(req):
+    req.phases.append(3)
+    return apache.OK
+
+
+def phase_status_4(req):
+    return apache.OK
+
+
+def phase_status_5(req):
+    req.phases.append(5)
+    return apache.DECLINED
+
+
+def phase_status_6(req):
+    req.phases.append(6)
+    return apache.OK
+
+
+def phase_status_7(req):
+    req.phases.append(7)
+    return apache.OK
+
+
+def phase_status_8(req):
+    req.write("test ok" if req.phases == [1, 2, 5, 6, 7] else "test failed: %r" % req.phases)
+    return apache.OK
+
+
+def phase_status_cleanup(req):
+    apache.log_error("phase_status_cleanup_log_entry")
+    return apache.OK
+
+
+def interpreter(req):
+    req.write(req.interpreter)
+    return apache.DONE
+
+
+def attributes(req):
+    """Types and values of request attributes."""
+    checks = {
+        "the_request": req.the_request.startswith("GET /attributes"),
+        "protocol": req.protocol == "HTTP/1.1",
+        "proto_num": req.proto_num == 1001,
+        "method_number": req.method_number == 0,
+        "header_only": req.header_only == 0,
+        "request_time": isinstance(req.request_time, float) and req.request_time > 1e9,
+        "parsed_uri": isinstance(req.parsed_uri, tuple) and len(req.parsed_uri) == 9
+        and req.parsed_uri[apache.URI_PATH] == "/attributes" and req.parsed_uri[apache.URI_QUERY] == "a=1",
+        "useragent_addr": req.useragent_addr[0] == "127.0.0.1" and isinstance(req.useragent_addr[1], int),
+        "useragent_ip": req.useragent_ip == "127.0.0.1",
+        "connection": req.connection.client_ip == "127.0.0.1" and req.connection.local_addr[0] == "127.0.0.1",
+        "server": req.server.server_hostname == "attributes.test" and req.server.is_virtual == 1,
+        "main": req.main is None and req.prev is None and req.next is None,
+        "unparsed_uri": req.unparsed_uri == "/attributes?a=1",
+        "range": req.range is None,
+        "content_languages": req.content_languages == (),
+        "no_cache": req.no_cache == 0,
+        "allowed": isinstance(req.allowed, int),
+        "bytes_sent": req.bytes_sent == 0,
+        "clength": req.clength == 0,
+        "status_line": req.status_line is None,
+        "phase": req.phase == "PythonHandler",
+        "hostname": req.hostname == "attributes.test",
+        "is_https": req.is_https() == 0,
+        "remote_host": req.get_remote_host(apache.REMOTE_NOLOOKUP) == "127.0.0.1",
+        "headers_in is cached": req.headers_in is req.headers_in,
+        "conn notes": req.connection.notes is not None,
+    }
+    failed = [k for k, v in checks.items() if not v]
+    req.write("test ok" if not failed else "failed: %s" % failed)
+    return apache.OK
+
+
+def table_api(req):
+    t = apache.table()
+    t["Key"] = "one"
+    t.add("key", "two")
+    t.add(b"Bytes", b"raw")
+    ok = [
+        t["KEY"] == ["one", "two"],
+        t.get("key") == "one",
+        t.get("missing", "d") == "d",
+        "kEy" in t,
+        len(t) == 3,
+        list(t.keys()) == ["Key", "key", "Bytes"],
+        t["bytes"] == "raw",
+        dict(apache.table({"a": "b"})) == {"a": "b"},
+        apache.make_table is apache.table,
+    ]
+    try:
+        t["missing"]
+        ok.append(False)
+    except KeyError:
+        ok.append(True)
+    del t["key"]
+    ok.append("Key" not in t and len(t) == 1)
+    req.write("test ok" if all(ok) else "failed: %s" % ok)
+    return apache.OK
