@@ -48,6 +48,43 @@ impl std::fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
+/// Process groups of the servers this process started and has not stopped yet. Servers kept
+/// in statics are never dropped, so an `atexit` handler stops whatever is left.
+static LIVE: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
+
+extern "C" fn stop_leftovers() {
+    let pids = std::mem::take(&mut *LIVE.lock().unwrap_or_else(|p| p.into_inner()));
+    for pid in pids {
+        // SAFETY: signalling and reaping servers this process started, by PID; the group is
+        // theirs (process_group(0) at spawn).
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+            let deadline = Instant::now() + Duration::from_secs(5);
+            let mut status = 0;
+            while libc::waitpid(pid, &mut status, libc::WNOHANG) == 0 && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            libc::kill(-pid, libc::SIGKILL);
+            libc::waitpid(pid, &mut status, libc::WNOHANG);
+        }
+    }
+}
+
+fn track(pid: i32) {
+    static REGISTER: std::sync::Once = std::sync::Once::new();
+    REGISTER.call_once(|| {
+        // SAFETY: registering a plain extern "C" function that only signals and returns.
+        unsafe { libc::atexit(stop_leftovers) };
+    });
+    LIVE.lock().unwrap_or_else(|p| p.into_inner()).push(pid);
+}
+
+fn untrack(pid: i32) {
+    LIVE.lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .retain(|&p| p != pid);
+}
+
 /// A port that was free a moment ago on 127.0.0.1.
 pub fn free_port() -> io::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
@@ -143,6 +180,7 @@ impl Apache {
                     "cannot run {APACHE}: {e} (apt-get install apache2)"
                 ))
             })?;
+        track(child.id() as i32);
         let mut apache = Apache {
             child: Some(child),
             port,
@@ -157,6 +195,7 @@ impl Apache {
         loop {
             if let Some(child) = self.child.as_mut() {
                 if let Ok(Some(status)) = child.try_wait() {
+                    untrack(child.id() as i32);
                     self.child = None;
                     return Err(StartError {
                         message: format!("apache2 exited during start-up ({status})"),
@@ -239,6 +278,7 @@ impl Apache {
         // SAFETY: as above; the group is ours (process_group(0) at spawn).
         unsafe { libc::kill(-pid, libc::SIGKILL) };
         let _ = child.wait();
+        untrack(pid);
     }
 }
 
