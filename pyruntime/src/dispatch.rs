@@ -66,11 +66,11 @@ pub fn run_handlers(r: &Request, phase: HandlerPhase) -> HookResult {
     }
     let mut handlers = configured.to_vec();
     handlers.extend(dynamic);
-    let interpreter = interpreter_for(r, config, &handlers);
+    let interpreter = interpreter_for(r, &config, &handlers);
     let call = PhaseCall {
         phase,
         handlers: &handlers,
-        config,
+        config: &config,
         interpreter: &interpreter,
         extension: if used_ext { ext.as_deref() } else { None },
     };
@@ -78,6 +78,15 @@ pub fn run_handlers(r: &Request, phase: HandlerPhase) -> HookResult {
 }
 
 fn run_phase(r: &Request, call: &PhaseCall<'_>) -> HookResult {
+    let result = run_phase_inner(r, call);
+    // Keep a copy of the configuration for the cleanups (the request object exists now).
+    if let Some(live) = crate::live_dir_config(r).filter(|_| call.phase != HandlerPhase::Cleanup) {
+        crate::request::remember_config(r, live);
+    }
+    result
+}
+
+fn run_phase_inner(r: &Request, call: &PhaseCall<'_>) -> HookResult {
     let context = || {
         format!(
             "{} {}",

@@ -121,6 +121,10 @@ impl ServerSpec {
                 module.display()
             ));
         }
+        // For debugging crashes: TEST_HTTPD_CORE_DIR=/tmp/cores makes children dump core there.
+        if let Ok(dir) = std::env::var("TEST_HTTPD_CORE_DIR") {
+            conf.push_str(&format!("CoreDumpDirectory \"{dir}\"\n"));
+        }
         // SAFETY: geteuid has no preconditions.
         if unsafe { libc::geteuid() } == 0 {
             conf.push_str("User www-data\nGroup www-data\n");

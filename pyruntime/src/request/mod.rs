@@ -16,12 +16,13 @@ use crate::native::{slot, Static, SLOTS_END};
 use crate::py::{Obj, Py, PyErr, PyResult};
 use attrs::GETSET;
 use bindings::Request;
-use directives::{HandlerEntry, HandlerPhase};
+use directives::{DirConfig, HandlerEntry, HandlerPhase};
 use methods::METHODS;
 use pyo3_ffi as ffi;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_void};
 use std::mem::{offset_of, ManuallyDrop};
+use std::rc::Rc;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Arc;
 use std::thread::ThreadId;
@@ -61,6 +62,56 @@ pub(crate) struct RequestObjects {
     objects: RefCell<Vec<(Arc<Interpreter>, usize)>>,
     dynamic: RefCell<Vec<(HandlerPhase, HandlerEntry)>>,
     body: RefCell<body::BodyState>,
+    /// A copy of the configuration at the last phase Python ran in, and the address it was
+    /// copied from (to copy again only when it changes).
+    snapshot: RefCell<Option<(usize, Rc<DirConfig>)>>,
+    /// True once the request pool's cleanup runs: from then on the copy is used.
+    cleaning: Cell<bool>,
+}
+
+/// A configuration that is either borrowed live from Apache or a copy kept for cleanups.
+pub(crate) enum ConfigRef<'a> {
+    /// The live per-directory configuration.
+    Live(&'a DirConfig),
+    /// The copy taken at the last phase.
+    Snapshot(Rc<DirConfig>),
+}
+
+impl std::ops::Deref for ConfigRef<'_> {
+    type Target = DirConfig;
+    fn deref(&self) -> &DirConfig {
+        match self {
+            ConfigRef::Live(c) => c,
+            ConfigRef::Snapshot(c) => c,
+        }
+    }
+}
+
+/// Remembers `config` as the configuration of `r` for its cleanups.
+pub(crate) fn remember_config(r: &Request, config: &DirConfig) {
+    if let Some(o) = objects(r) {
+        let addr = config as *const DirConfig as usize;
+        let mut snap = o.snapshot.borrow_mut();
+        if snap.as_ref().is_none_or(|(a, _)| *a != addr) {
+            *snap = Some((addr, Rc::new(config.clone())));
+        }
+    }
+}
+
+/// Marks `r` as being cleaned up: its live configuration may be gone from now on.
+pub(crate) fn start_cleaning(r: &Request) {
+    if let Some(o) = objects(r) {
+        o.cleaning.set(true);
+    }
+}
+
+/// The configuration copy of `r`, while its pool is being cleaned up.
+pub(crate) fn cleanup_snapshot(r: &Request) -> Option<Rc<DirConfig>> {
+    let o = objects(r)?;
+    if !o.cleaning.get() {
+        return None;
+    }
+    o.snapshot.borrow().as_ref().map(|(_, c)| c.clone())
 }
 
 /// Handlers added with `req.add_handler` for `phase` of request `r`.
@@ -108,10 +159,13 @@ pub(crate) fn request_object<'py>(
                 objects: RefCell::new(Vec::new()),
                 dynamic: RefCell::new(Vec::new()),
                 body: RefCell::new(body::BodyState::default()),
+                snapshot: RefCell::new(None),
+                cleaning: Cell::new(false),
             });
             // Registered after the objects, so it runs before they are released:
             // PythonCleanupHandler runs at the end of every request Python took part in.
             r.on_cleanup(|r| {
+                start_cleaning(r);
                 crate::dispatch::run_handlers(r, HandlerPhase::Cleanup);
             });
             objects

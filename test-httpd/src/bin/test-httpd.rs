@@ -43,8 +43,10 @@ fn run(args: &[String]) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).map_err(|e| e.to_string())?;
     let mut spec = ServerSpec::new(mpm, "");
-    if let Some(m) = value(args, "--module") {
-        spec.module = Some(std::path::absolute(m).map_err(|e| e.to_string())?);
+    match value(args, "--module").as_deref() {
+        Some("none") => spec.module = None,
+        Some(m) => spec.module = Some(std::path::absolute(m).map_err(|e| e.to_string())?),
+        None => {}
     }
     spec.port = Some(port);
     spec.config = std::fs::read_to_string(site.join("site.conf")).unwrap_or_default();
