@@ -70,6 +70,27 @@ impl Server {
         unsafe { crate::Pool::from_raw((*self.rec().process).pool) }
     }
 
+    /// `ServerRoot`.
+    pub fn server_root(&self) -> String {
+        // SAFETY: ap_server_root_relative with "" returns ServerRoot, allocated in the
+        // process pool.
+        unsafe {
+            let p = sys::ap_server_root_relative((*self.rec().process).pool, c"".as_ptr());
+            let root =
+                crate::strings::opt_bytes(p).map(|b| String::from_utf8_lossy(b).into_owned());
+            let root = root.unwrap_or_default();
+            match root.strip_suffix('/') {
+                Some(r) if !r.is_empty() => r.to_string(),
+                _ => root,
+            }
+        }
+    }
+
+    /// The address of the record, as an identity.
+    pub fn id(&self) -> usize {
+        self.0.get() as usize
+    }
+
     pub(crate) fn module_config_raw(&self) -> *mut sys::ap_conf_vector_t {
         self.rec().module_config
     }

@@ -28,6 +28,18 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
         dir: module::dir_config::<PythonModule>,
         server: module::server_config::<PythonModule>,
     });
+    pyruntime::process::set_main_server(s);
+    let locks = module::server_config::<PythonModule>(s)
+        .and_then(|c| {
+            c.settings
+                .options
+                .get("mod_python.mutex_locks")
+                .and_then(|v| v.value.clone())
+        })
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(8)
+        .clamp(1, 1024);
+    pyruntime::process::create_global_locks(pconf, locks);
     match init::initialize() {
         Ok(()) => {
             module::add_version_component(pconf, &format!("Python/{}", init::runtime_version()));
@@ -47,9 +59,20 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
     }
 }
 
-/// `child_init`: tell Python it now runs in a forked child.
-pub fn child_init() {
+/// `child_init`: tell Python it now runs in a forked child, re-attach the global mutexes,
+/// run the `PythonImport`s, and arrange for `apache.register_cleanup` callables at exit.
+pub fn child_init(pchild: &Pool, s: &Server) {
     init::after_fork();
+    pyruntime::process::child_init_locks(pchild);
+    if let Some(config) = module::server_config::<PythonModule>(s) {
+        let path = config
+            .settings
+            .python_path
+            .as_ref()
+            .map(|p| p.value.as_str());
+        pyruntime::run_imports(s, &config.imports, path);
+    }
+    pchild.cleanup_register(pyruntime::run_child_cleanups);
 }
 
 /// True when the request is for us: `SetHandler mod_python` / `AddHandler mod_python .py`,

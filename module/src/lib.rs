@@ -65,7 +65,7 @@ impl ModuleHooks for PythonModule {
         hooks::post_config(pconf, s)
     }
 
-    fn child_init(_pchild: &Pool, _s: &Server) {
-        hooks::child_init()
+    fn child_init(pchild: &Pool, s: &Server) {
+        hooks::child_init(pchild, s)
     }
 }

@@ -22,7 +22,12 @@ fn dir(handler_lines: &str) -> String {
 }
 
 fn config() -> String {
-    let mut c = String::from("PythonPath \"['@DOCROOT@'] + sys.path\"\n");
+    let mut c = String::from(
+        "PythonPath \"['@DOCROOT@'] + sys.path\"\nPythonImport importmod::init import.test\n",
+    );
+    // The first virtual host answers requests for names no other one has: make them fail
+    // loudly, so a misrouted test cannot pass by accident.
+    c.push_str("<VirtualHost *>\n  ServerName unknown.test\n  <Location />\n    SetHandler none\n    Require all denied\n  </Location>\n</VirtualHost>\n");
     let simple = [
         ("add_handler", "PythonHandler apitests::add_handler"),
         ("add_bad_handler", "PythonHandler apitests::add_bad_handler"),
@@ -77,6 +82,21 @@ fn config() -> String {
             "per_directory",
             "PythonInterpPerDirectory On\n    PythonFixupHandler apitests::interpreter",
         ),
+        (
+            "module_functions",
+            "PythonHandler apitests::module_functions",
+        ),
+        ("import", "PythonHandler apitests::import_check"),
+        (
+            "global_lock",
+            "PythonHandler apitests::global_lock\n    PythonOption counter @ROOT@/counter",
+        ),
+        ("logging", "PythonHandler apitests::logging_and_print"),
+        (
+            "crypto_main",
+            "PythonInterpreter main_interpreter\n    PythonHandler apitests::crypto",
+        ),
+        ("crypto_sub", "PythonHandler apitests::crypto"),
     ];
     for (name, lines) in simple {
         c.push_str(&vhost(name, &dir(&format!("    {lines}"))));
@@ -117,6 +137,7 @@ fn server() -> &'static Apache {
     SERVER.get_or_init(|| {
         let files = [
             ("apitests.py", APITESTS),
+            ("importmod.py", include_str!("htdocs/importmod.py")),
             ("subdir/foo.py", "# placeholder\n"),
             ("index.html", "x"),
         ];
@@ -429,4 +450,71 @@ fn request_attributes() {
 #[test]
 fn table_behaves_like_mod_python_table() {
     assert_eq!(text("table_api", "/x.py"), "test ok");
+}
+
+#[test]
+fn apache_module_functions() {
+    let root = format!("X-Root: {}\r\n", server().root().display());
+    assert_eq!(
+        request("module_functions", "GET", "/x.py", &root, b"").text(),
+        "test ok"
+    );
+}
+
+#[test]
+fn python_import_runs_at_child_start_in_its_interpreter() {
+    assert_eq!(text("import", "/x.py"), "test ok");
+}
+
+#[test]
+fn global_lock_serialises_across_threads() {
+    std::fs::write(server().root().join("counter"), "0").expect("counter");
+    // www-data (the children's user when the tests run as root) must be able to write it.
+    let _ = std::process::Command::new("chmod")
+        .arg("666")
+        .arg(server().root().join("counter"))
+        .status();
+    let threads: Vec<_> = (0..40)
+        .map(|_| std::thread::spawn(|| get("global_lock", "/x.py").text()))
+        .collect();
+    for t in threads {
+        assert_eq!(t.join().expect("thread"), "locked");
+    }
+    let n = std::fs::read_to_string(server().root().join("counter")).expect("counter");
+    assert_eq!(n, "40", "lost updates: the lock did not serialise");
+}
+
+#[test]
+fn logging_is_routed_and_print_does_not_reach_the_client() {
+    assert_eq!(text("logging", "/x.py"), "test ok");
+    assert!(
+        log_contains("myapp: routed through logging"),
+        "{}",
+        server().error_log()
+    );
+    assert!(
+        log_contains("printed, not sent"),
+        "{}",
+        server().error_log()
+    );
+}
+
+#[test]
+fn pyo3_package_works_in_main_interpreter_and_fails_clearly_in_a_sub_interpreter() {
+    if std::process::Command::new("/usr/bin/python3")
+        .args(["-c", "import cryptography"])
+        .status()
+        .map(|s| !s.success())
+        .unwrap_or(true)
+    {
+        panic!("python3-cryptography is not installed (scripts/ensure-deps.sh installs it)");
+    }
+    assert_eq!(text("crypto_main", "/x.py"), "ba7816bf");
+    let r = get("crypto_sub", "/x.py");
+    assert_eq!(r.status, 500);
+    assert!(
+        log_contains("MPY0030: package 'cryptography' cannot be loaded in the sub-interpreter 'crypto_sub.test'"),
+        "{}",
+        server().error_log()
+    );
 }

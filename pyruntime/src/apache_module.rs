@@ -34,14 +34,186 @@ impl ModuleState {
     }
 }
 
-static MODULE_FUNCTIONS: Static<[ffi::PyMethodDef; 2]> = Static::new([
+static MODULE_FUNCTIONS: Static<[ffi::PyMethodDef; 9]> = Static::new([
     method(
         c"log_error",
         log_error,
         c"log_error(message, level=APLOG_ERR, server=None)",
     ),
+    method(
+        c"exists_config_define",
+        exists_config_define,
+        c"exists_config_define(name): True if httpd ran with -D name.",
+    ),
+    method(
+        c"mpm_query",
+        mpm_query,
+        c"mpm_query(code): ask the MPM (AP_MPMQ_* codes).",
+    ),
+    method(c"server_root", server_root, c"server_root(): ServerRoot."),
+    method(
+        c"_global_lock",
+        global_lock,
+        c"_global_lock(server, key, index=-1): take a lock shared by all processes.",
+    ),
+    method(
+        c"_global_trylock",
+        global_trylock,
+        c"_global_trylock(server, key, index=-1): take it if free.",
+    ),
+    method(
+        c"_global_unlock",
+        global_unlock,
+        c"_global_unlock(server, key, index=-1): release it.",
+    ),
+    method(
+        c"_main_server",
+        main_server,
+        c"_main_server(): the main server object.",
+    ),
     METHODS_END,
 ]);
+
+macro_rules! module_function {
+    ($name:ident, $fname:literal, [$($arg:literal),*], $required:expr, |$py:ident, $a:ident, $module:ident| $body:block) => {
+        unsafe extern "C" fn $name(
+            $module: *mut ffi::PyObject,
+            args: *const *mut ffi::PyObject,
+            nargs: ffi::Py_ssize_t,
+            kw: *mut ffi::PyObject,
+        ) -> *mut ffi::PyObject {
+            trampoline(|$py| {
+                // SAFETY: CPython's fastcall arguments.
+                let $a = unsafe { Args::parse($py, $fname, [$($arg),*], $required, args, nargs, kw)? };
+                $body
+            })
+        }
+    };
+}
+
+module_function!(
+    exists_config_define,
+    "exists_config_define",
+    ["name"],
+    1,
+    |py, a, _m| {
+        let name = a.get(0).map(Obj::str_lossy).unwrap_or_default();
+        Ok(py.bool(bindings::module::config_define_exists(&name)))
+    }
+);
+
+module_function!(mpm_query, "mpm_query", ["code"], 1, |py, a, _m| {
+    let code = a.int_or(0, 0)? as i32;
+    py.int(i64::from(bindings::module::mpm_query(code).unwrap_or(0)))
+});
+
+module_function!(server_root, "server_root", [], 0, |py, _a, _m| {
+    match crate::process::main_server() {
+        Some(s) => py.str(&s.server_root()),
+        None => Ok(py.none()),
+    }
+});
+
+module_function!(main_server, "_main_server", [], 0, |py, _a, module| {
+    match crate::process::main_server() {
+        Some(s) => {
+            // SAFETY: `module` is this interpreter's _apache module.
+            let ty = unsafe { module_state(module) }.server_type;
+            crate::server::new_server_object(py, ty, s)
+        }
+        None => Ok(py.none()),
+    }
+});
+
+/// Which global mutex a key uses: `index` when given, else a hash of the key (index 0 is
+/// reserved for dbm sessions, as in mod_python).
+fn lock_index(key: Option<&Obj<'_>>, index: i64) -> usize {
+    let n = crate::process::lock_count().max(1);
+    if index >= 0 {
+        return usize::try_from(index).unwrap_or(0) % n;
+    }
+    // SAFETY: PyObject_Hash on a valid object; an unhashable key's error is cleared (hash 0).
+    let h = key.map_or(0, |k| unsafe {
+        let h = ffi::PyObject_Hash(k.as_ptr());
+        ffi::PyErr_Clear();
+        h
+    });
+    if n == 1 {
+        0
+    } else {
+        1 + h.unsigned_abs() % (n - 1)
+    }
+}
+
+fn lock_failed<'py>(
+    py: Py<'py>,
+    what: &str,
+    e: Option<bindings::AprError>,
+) -> crate::py::PyErr<'py> {
+    match e {
+        Some(e) => crate::py::PyErr::os_error(py, &format!("{what}: {e}")),
+        None => {
+            crate::py::PyErr::value_error(py, &format!("{what}: no global mutexes in this process"))
+        }
+    }
+}
+
+module_function!(
+    global_lock,
+    "_global_lock",
+    ["server", "key", "index"],
+    2,
+    |py, a, _m| {
+        let index = lock_index(a.get(1), a.int_or(2, -1)?);
+        match crate::interpreters::detach(py, || crate::process::with_lock(index, |m| m.lock())) {
+            Some(Ok(())) => Ok(py.none()),
+            Some(Err(e)) => Err(lock_failed(
+                py,
+                "Failed to acquire global mutex lock",
+                Some(e),
+            )),
+            None => Err(lock_failed(py, "_global_lock", None)),
+        }
+    }
+);
+
+module_function!(
+    global_trylock,
+    "_global_trylock",
+    ["server", "key", "index"],
+    2,
+    |py, a, _m| {
+        let index = lock_index(a.get(1), a.int_or(2, -1)?);
+        match crate::process::with_lock(index, |m| m.try_lock()) {
+            Some(Ok(taken)) => Ok(py.bool(taken)),
+            Some(Err(e)) => Err(lock_failed(
+                py,
+                "Failed to acquire global mutex lock",
+                Some(e),
+            )),
+            None => Err(lock_failed(py, "_global_trylock", None)),
+        }
+    }
+);
+
+module_function!(
+    global_unlock,
+    "_global_unlock",
+    ["server", "key", "index"],
+    2,
+    |py, a, _m| {
+        let index = lock_index(a.get(1), a.int_or(2, -1)?);
+        match crate::process::with_lock(index, |m| m.unlock()) {
+            Some(Ok(())) => Ok(py.none()),
+            Some(Err(e)) => Err(lock_failed(
+                py,
+                "Failed to release global mutex lock",
+                Some(e),
+            )),
+            None => Err(lock_failed(py, "_global_unlock", None)),
+        }
+    }
+);
 
 static MODULE_SLOTS: Static<[ffi::PyModuleDef_Slot; 2]> = Static::new([
     ffi::PyModuleDef_Slot {
@@ -221,7 +393,16 @@ unsafe extern "C" fn log_error(
             0 => LogLevel::Err,
             l => LogLevel::from_raw(l as i32),
         };
-        log_lines(py, None, level, &message, true);
+        // Without a server, log as the main server (so its LogLevel applies).
+        let server = match a.get(2) {
+            Some(obj) => crate::server::server_of(py, obj),
+            None => crate::process::main_server(),
+        };
+        crate::interpreters::detach(py, || {
+            for line in message.split('\n') {
+                bindings::slog!(server, level, "{line}");
+            }
+        });
         Ok(py.none())
     })
 }

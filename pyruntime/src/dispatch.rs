@@ -176,3 +176,66 @@ fn dispatch<'py>(
         .to_i64()?
         .clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
 }
+
+/// Runs the `PythonImport` entries at child start, each in its interpreter: the module is
+/// imported (with the main server's `PythonPath`) and its function, if named, called. Errors
+/// are logged with the directive's file and line; they do not stop the child.
+pub fn run_imports(
+    s: &bindings::Server,
+    imports: &[directives::ImportEntry],
+    python_path: Option<&str>,
+) {
+    for entry in imports {
+        let fail = |msg: &str| {
+            for line in msg.lines() {
+                bindings::slog!(
+                    Some(s),
+                    LogLevel::Err,
+                    "PythonImport {} ({}): {line}",
+                    entry.module,
+                    entry.origin
+                );
+            }
+        };
+        let interp = match interpreters::acquire(&entry.interpreter) {
+            Ok(i) => i,
+            Err(e) => {
+                fail(&e.to_string());
+                continue;
+            }
+        };
+        interp.enter(|py| {
+            let run = || -> PyResult<'_, ()> {
+                let apache = interp.apache_py(py);
+                if let Some(p) = python_path {
+                    apache.call_method("_set_path", vec![py.str(p)?, py.none(), py.bool(false)])?;
+                }
+                let function = match &entry.module.object {
+                    Some(f) => py.str(f)?,
+                    None => py.none(),
+                };
+                apache.call_method(
+                    "_import_dispatch",
+                    vec![py.str(&entry.module.module)?, function],
+                )?;
+                Ok(())
+            };
+            if let Err(e) = run() {
+                fail(&e.traceback_lines().join("\n"));
+            }
+        });
+    }
+}
+
+/// At child exit: runs `apache.register_cleanup` callables in every interpreter.
+pub fn run_child_cleanups() {
+    for name in interpreters::names() {
+        if let Ok(interp) = interpreters::acquire(&name) {
+            interp.enter(|py| {
+                let _ = interp
+                    .apache_py(py)
+                    .call_method("_run_child_cleanups", vec![]);
+            });
+        }
+    }
+}

@@ -13,12 +13,13 @@ pub mod error;
 pub mod init;
 pub mod interpreters;
 mod native;
+pub mod process;
 pub mod py;
 mod request;
 mod server;
 mod table;
 
-pub use dispatch::{interpreter_for, run_handlers};
+pub use dispatch::{interpreter_for, run_child_cleanups, run_handlers, run_imports};
 pub use error::RuntimeError;
 
 use bindings::{Request, Server};

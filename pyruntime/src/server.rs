@@ -37,6 +37,21 @@ pub(crate) fn new_server_object<'py>(
     }
 }
 
+/// The server behind `obj` if it is an `mp_server` of this interpreter.
+pub(crate) fn server_of<'py>(py: Py<'py>, obj: &Obj<'py>) -> Option<&'static Server> {
+    let interp = crate::interpreters::current(py)?;
+    let module = interp.apache_module(py);
+    // SAFETY: the interpreter's _apache module; its state holds the server type.
+    let ty = unsafe { crate::apache_module::module_state(module.as_ptr()).server_type };
+    // SAFETY: a type check on a valid object, then reading our own object's field.
+    unsafe {
+        if ffi::PyObject_TypeCheck(obj.as_ptr(), ty as *mut ffi::PyTypeObject) == 0 {
+            return None;
+        }
+        Some(server(obj.as_ptr()))
+    }
+}
+
 /// # Safety
 /// `slf` is an `mp_server` object.
 unsafe fn server<'a>(slf: *mut ffi::PyObject) -> &'a Server {

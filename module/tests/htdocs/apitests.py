@@ -359,3 +359,60 @@ def table_api(req):
     ok.append("Key" not in t and len(t) == 1)
     req.write("test ok" if all(ok) else "failed: %s" % ok)
     return apache.OK
+
+
+def module_functions(req):
+    import sys
+    checks = {
+        "exists FOREGROUND": apache.exists_config_define("FOREGROUND") is True,
+        "exists NOPE": apache.exists_config_define("NOPE") is False,
+        "threaded": apache.mpm_query(apache.AP_MPMQ_IS_THREADED) == apache.AP_MPMQ_STATIC,
+        "server_root": apache.server_root() == req.headers_in.get("X-Root"),
+        "main_server": apache.main_server.server_hostname == "127.0.0.1",
+        "interpreter": apache.interpreter == "module_functions.test",
+        "argv": sys.argv == ["mod_python"],
+        "import ran": getattr(sys.modules.get("importmod"), "initialized", False) is False,
+    }
+    failed = [k for k, v in checks.items() if not v]
+    req.write("test ok" if not failed else "failed: %s" % failed)
+    return apache.OK
+
+
+def import_check(req):
+    import sys
+    mod = sys.modules.get("importmod")
+    req.write("test ok" if mod is not None and mod.initialized else "not imported: %r" % mod)
+    return apache.OK
+
+
+def global_lock(req):
+    path = req.get_options()["counter"]
+    apache._global_lock(req.server, "counter")
+    try:
+        with open(path) as f:
+            n = int(f.read() or "0")
+        import time
+        time.sleep(0.002)
+        with open(path, "w") as f:
+            f.write(str(n + 1))
+    finally:
+        apache._global_unlock(req.server, "counter")
+    req.write("locked")
+    return apache.OK
+
+
+def logging_and_print(req):
+    import logging
+    apache.route_logging(logging.INFO)
+    logging.getLogger("myapp").warning("routed through logging")
+    print("printed, not sent")
+    req.write("test ok")
+    return apache.OK
+
+
+def crypto(req):
+    from cryptography.hazmat.primitives import hashes
+    digest = hashes.Hash(hashes.SHA256())
+    digest.update(b"abc")
+    req.write(digest.finalize().hex()[:8])
+    return apache.OK

@@ -18,9 +18,63 @@ import _apache
 SERVER_RETURN = _apache.SERVER_RETURN
 table = _apache.table
 make_table = _apache.table
+exists_config_define = _apache.exists_config_define
+exists_config = exists_config_define          # documented name in mod_python's docs
+mpm_query = _apache.mpm_query
+server_root = _apache.server_root
+_global_lock = _apache._global_lock
+_global_trylock = _apache._global_trylock
+_global_unlock = _apache._global_unlock
 
 interpreter = None   # set by the module for each interpreter
-main_server = None
+main_server = _apache._main_server()
+
+MODULE_MAGIC_NUMBER_MAJOR = 20120211
+MODULE_MAGIC_NUMBER_MINOR = 0
+
+
+def config_tree():
+    """mod_python returns the parsed configuration; not available in this module yet."""
+    return []
+
+
+# ---------------------------------------------------------------- child-exit cleanups
+
+_child_cleanups = []
+
+
+def register_cleanup(callback, data=None):
+    """Calls `callback(data)` when this Apache child process exits."""
+    if not callable(callback):
+        raise TypeError("first argument must be a callable object")
+    _child_cleanups.append((callback, data))
+
+
+def _server_register_cleanup(self, req, callback, data=None):
+    register_cleanup(callback, data)
+
+
+_apache.mp_server.register_cleanup = _server_register_cleanup
+
+
+def _run_child_cleanups():
+    """Called by the module when the child exits; errors are logged, not raised."""
+    while _child_cleanups:
+        callback, data = _child_cleanups.pop()
+        try:
+            callback(data)
+        except Exception:
+            for line in traceback.format_exc().rstrip("\n").split("\n"):
+                _apache.log_error("apache.register_cleanup: " + line, APLOG_ERR)
+
+
+# ---------------------------------------------------------------- PythonImport
+
+def _import_dispatch(module_name, function_name):
+    """Runs one PythonImport: imports the module, then calls function_name() if given."""
+    module = import_module(module_name, autoreload=0)
+    if function_name:
+        getattr(module, function_name)()
 
 # ---------------------------------------------------------------- constants
 
@@ -237,6 +291,90 @@ def log_error(message, level=APLOG_ERR, server=None):
     """Writes `message` to Apache's error log (of `server`, else the main log)."""
     _apache.log_error(message, level, server)
 
+class ApacheLogHandler(__import__("logging").Handler):
+    """A logging handler that writes to Apache's error log (of the request's server when
+    records carry a `req`)."""
+
+    _levels = ((50, APLOG_CRIT), (40, APLOG_ERR), (30, APLOG_WARNING), (20, APLOG_INFO))
+
+    def emit(self, record):
+        try:
+            message = self.format(record)
+            level = APLOG_DEBUG
+            for threshold, ap_level in self._levels:
+                if record.levelno >= threshold:
+                    level = ap_level
+                    break
+            req = getattr(record, "req", None)
+            if req is not None:
+                req.log_error(message, level)
+            else:
+                _apache.log_error(message, level)
+        except Exception:
+            self.handleError(record)
+
+
+def route_logging(level=None, logger=None):
+    """Sends Python `logging` records to Apache's error log: one call in a handler module
+    (or a PythonImport). Returns the handler it installed."""
+    import logging
+    target = logger if logger is not None else logging.getLogger()
+    for h in target.handlers:
+        if isinstance(h, ApacheLogHandler):
+            return h
+    handler = ApacheLogHandler()
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    target.addHandler(handler)
+    if level is not None:
+        target.setLevel(level)
+    return handler
+
+
+class _ErrorLogWriter:
+    """sys.stdout for handlers: print() goes to the error log, never into a response."""
+
+    encoding = "utf-8"
+    errors = "replace"
+
+    def __init__(self, level):
+        self._level = level
+        self._buffer = ""
+
+    def write(self, text):
+        self._buffer += str(text)
+        while "\n" in self._buffer:
+            line, self._buffer = self._buffer.split("\n", 1)
+            _apache.log_error(line, self._level)
+        return len(text)
+
+    def flush(self):
+        if self._buffer:
+            _apache.log_error(self._buffer, self._level)
+            self._buffer = ""
+
+    def isatty(self):
+        return False
+
+    def writable(self):
+        return True
+
+
+sys.stdout = _ErrorLogWriter(APLOG_INFO)
+
+
+def build_cgi_env(req):
+    """A dict of CGI environment variables for `req` (used by WSGI and CGI gateways)."""
+    req.add_cgi_vars()
+    env = dict(req.subprocess_env.items())
+    if req.path_info:
+        env["SCRIPT_NAME"] = req.uri[:-len(req.path_info)]
+    else:
+        env["SCRIPT_NAME"] = req.uri
+    env["GATEWAY_INTERFACE"] = "Python-CGI/1.1"
+    if "authorization" in req.headers_in:
+        env["HTTP_AUTHORIZATION"] = req.headers_in["authorization"]
+    return env
+
 # ---------------------------------------------------------------- importing
 
 _import_lock = threading.RLock()
@@ -372,6 +510,26 @@ def _set_path(python_path, directory, is_location):
                 sys.path.insert(0, directory)
 
 
+def _subinterpreter_hint(exc):
+    """One clear line when a C extension refused to load in a named sub-interpreter (PyO3
+    packages such as cryptography, and others): which package, and the cure."""
+    if not isinstance(exc, ImportError) or interpreter == "main_interpreter":
+        return None
+    text = str(exc).lower()
+    markers = ("subinterpreter", "sub-interpreter", "once per interpreter process")
+    if not any(m in text for m in markers):
+        return None
+    package = getattr(exc, "name", None)
+    if not package:
+        tb = exc.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        package = tb.tb_frame.f_globals.get("__name__", "?") if tb is not None else "?"
+    return ("MPY0030: package '%s' cannot be loaded in the sub-interpreter '%s' (it supports "
+            "only the main interpreter); run this handler with 'PythonInterpreter "
+            "main_interpreter'" % (package.split(".")[0], interpreter))
+
+
 def report_error(req, phase, hname, debug):
     """Logs the current exception's traceback one line per entry; with PythonDebug also
     sends it to the client. Returns the status for the phase."""
@@ -381,6 +539,9 @@ def report_error(req, phase, hname, debug):
         for chunk in lines:
             for line in chunk.rstrip("\n").split("\n"):
                 req.log_error("%s %s: %s" % (phase, hname, line), APLOG_ERR)
+        hint = _subinterpreter_hint(evalue)
+        if hint:
+            req.log_error("%s %s: %s" % (phase, hname, hint), APLOG_ERR)
         if isinstance(evalue, OSError) and str(evalue).startswith("Write"):
             debug = False  # the client is gone: do not write to it
         if not debug:
