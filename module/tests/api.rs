@@ -97,6 +97,7 @@ fn config() -> String {
             "PythonInterpreter main_interpreter\n    PythonHandler apitests::crypto",
         ),
         ("crypto_sub", "PythonHandler apitests::crypto"),
+        ("switch_cost", "PythonHandler apitests::switch_cost"),
     ];
     for (name, lines) in simple {
         c.push_str(&vhost(name, &dir(&format!("    {lines}"))));
@@ -516,5 +517,18 @@ fn pyo3_package_works_in_main_interpreter_and_fails_clearly_in_a_sub_interpreter
         log_contains("MPY0030: package 'cryptography' cannot be loaded in the sub-interpreter 'crypto_sub.test'"),
         "{}",
         server().error_log()
+    );
+}
+
+/// Measures the cost of entering another interpreter (reported in the error log and
+/// docs/design.md); the test checks only that it is small.
+#[test]
+fn interpreter_switch_is_cheap() {
+    let t = text("switch_cost", "/x.py");
+    let parts: Vec<f64> = t.split(' ').filter_map(|p| p.parse().ok()).collect();
+    assert_eq!(parts.len(), 2, "{t}");
+    assert!(
+        parts.iter().all(|s| *s < 100e-6),
+        "switches take over 100 µs: {t}"
     );
 }

@@ -34,7 +34,7 @@ impl ModuleState {
     }
 }
 
-static MODULE_FUNCTIONS: Static<[ffi::PyMethodDef; 9]> = Static::new([
+static MODULE_FUNCTIONS: Static<[ffi::PyMethodDef; 10]> = Static::new([
     method(
         c"log_error",
         log_error,
@@ -70,6 +70,11 @@ static MODULE_FUNCTIONS: Static<[ffi::PyMethodDef; 9]> = Static::new([
         c"_main_server",
         main_server,
         c"_main_server(): the main server object.",
+    ),
+    method(
+        c"_interpreter_switch_cost",
+        switch_cost,
+        c"_interpreter_switch_cost(name, n): seconds per switch (nested, fresh).",
     ),
     METHODS_END,
 ]);
@@ -124,6 +129,34 @@ module_function!(main_server, "_main_server", [], 0, |py, _a, module| {
         None => Ok(py.none()),
     }
 });
+
+module_function!(
+    switch_cost,
+    "_interpreter_switch_cost",
+    ["name", "n"],
+    1,
+    |py, a, _m| {
+        // Measures what entering another interpreter costs: while attached (a thread-state
+        // swap), and from a detached thread (taking the GIL with this thread's state for it).
+        let name = a.get(0).map(Obj::str_lossy).unwrap_or_default();
+        let n = u32::try_from(a.int_or(1, 10_000)?.max(1)).unwrap_or(10_000);
+        let target = crate::interpreters::acquire(&name)
+            .map_err(|e| crate::py::PyErr::runtime_error(py, &e.to_string()))?;
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            target.enter(|_| ());
+        }
+        let nested = start.elapsed().as_secs_f64() / f64::from(n);
+        let fresh = crate::interpreters::detach(py, || {
+            let start = std::time::Instant::now();
+            for _ in 0..n {
+                target.enter(|_| ());
+            }
+            start.elapsed().as_secs_f64() / f64::from(n)
+        });
+        py.tuple(vec![py.float(nested)?, py.float(fresh)?])
+    }
+);
 
 /// Which global mutex a key uses: `index` when given, else a hash of the key (index 0 is
 /// reserved for dbm sessions, as in mod_python).

@@ -416,3 +416,14 @@ def crypto(req):
     digest.update(b"abc")
     req.write(digest.finalize().hex()[:8])
     return apache.OK
+
+
+def switch_cost(req):
+    import _apache
+    nested, fresh = _apache._interpreter_switch_cost("other.interp", 20000)
+    same_nested, same_fresh = _apache._interpreter_switch_cost(req.interpreter, 20000)
+    req.log_error("interpreter switch cost: other %.0f ns nested, %.0f ns fresh; same %.0f ns "
+                  "nested, %.0f ns fresh" % (nested * 1e9, fresh * 1e9, same_nested * 1e9, same_fresh * 1e9),
+                  apache.APLOG_NOTICE)
+    req.write("%.9f %.9f" % (nested, fresh))
+    return apache.OK
