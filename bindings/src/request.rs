@@ -534,6 +534,11 @@ impl Request {
         self.string_array(unsafe { (*m).method_list })
     }
 
+    /// `r->finfo`: what Apache found about the file the request maps to.
+    pub fn finfo(&self) -> crate::FileInfo {
+        crate::FileInfo::from_raw(&self.rec().finfo)
+    }
+
     /// Adds the CGI variables to `subprocess_env` (`ap_add_cgi_vars`).
     pub fn add_cgi_vars(&self) {
         // SAFETY: a live request on Apache's thread.

@@ -34,7 +34,7 @@ impl ModuleState {
     }
 }
 
-static MODULE_FUNCTIONS: Static<[ffi::PyMethodDef; 10]> = Static::new([
+static MODULE_FUNCTIONS: Static<[ffi::PyMethodDef; 11]> = Static::new([
     method(
         c"log_error",
         log_error,
@@ -75,6 +75,11 @@ static MODULE_FUNCTIONS: Static<[ffi::PyMethodDef; 10]> = Static::new([
         c"_interpreter_switch_cost",
         switch_cost,
         c"_interpreter_switch_cost(name, n): seconds per switch (nested, fresh).",
+    ),
+    method(
+        c"_stat",
+        stat,
+        c"_stat(fname, wanted): apr_stat as a tuple (see apache.stat).",
     ),
     METHODS_END,
 ]);
@@ -157,6 +162,22 @@ module_function!(
         py.tuple(vec![py.float(nested)?, py.float(fresh)?])
     }
 );
+
+module_function!(stat, "_stat", ["fname", "wanted"], 2, |py, a, _m| {
+    let fname = a
+        .get(0)
+        .map(Obj::to_wire_bytes)
+        .transpose()?
+        .unwrap_or_default();
+    let wanted = a.int_or(1, 0)? as i32;
+    match bindings::finfo::stat(&fname, wanted) {
+        Ok(f) => crate::finfo::finfo_tuple(py, &f),
+        Err(e) => Err(crate::py::PyErr::os_error(
+            py,
+            &format!("stat {}: {e}", String::from_utf8_lossy(&fname)),
+        )),
+    }
+});
 
 /// Which global mutex a key uses: `index` when given, else a hash of the key (index 0 is
 /// reserved for dbm sessions, as in mod_python).

@@ -10,6 +10,7 @@ mod connection;
 pub mod dispatch;
 pub mod embedded;
 pub mod error;
+mod finfo;
 pub mod init;
 pub mod interpreters;
 mod native;

@@ -328,6 +328,8 @@ def attributes(req):
         "remote_host": req.get_remote_host(apache.REMOTE_NOLOOKUP) == "127.0.0.1",
         "headers_in is cached": req.headers_in is req.headers_in,
         "conn notes": req.connection.notes is not None,
+        "finfo": req.finfo.filetype == apache.APR_NOFILE and req.finfo[apache.FINFO_FILETYPE] == apache.APR_NOFILE,
+        "stat": apache.stat(req.document_root(), apache.APR_FINFO_MIN).filetype == apache.APR_DIR,
     }
     failed = [k for k, v in checks.items() if not v]
     req.write("test ok" if not failed else "failed: %s" % failed)
@@ -355,8 +357,16 @@ def table_api(req):
         ok.append(False)
     except KeyError:
         ok.append(True)
+    ok.append(t == t.copy() and not (t != t.copy()) and t != apache.table({"x": "y"}))
+    try:
+        hash(t)
+        ok.append(False)
+    except TypeError:
+        ok.append(True)
+    ok.append(list(t.iterkeys()) == list(t.keys()))
     del t["key"]
     ok.append("Key" not in t and len(t) == 1)
+    ok.append(t.popitem() == ("Bytes", "raw") and len(t) == 0)
     req.write("test ok" if all(ok) else "failed: %s" % ok)
     return apache.OK
 

@@ -38,6 +38,75 @@ def config_tree():
     return []
 
 
+# ---------------------------------------------------------------- table extras
+
+def _table_items_lower(t):
+    return sorted((str(k).lower(), v) for k, v in t.items())
+
+
+def _table_eq(a, b):
+    if not isinstance(b, (table, dict)):
+        return NotImplemented
+    return _table_items_lower(a) == _table_items_lower(b)
+
+
+def _table_ne(a, b):
+    eq = _table_eq(a, b)
+    return eq if eq is NotImplemented else not eq
+
+
+def _table_popitem(t):
+    items = t.items()
+    if not items:
+        raise KeyError("popitem(): table is empty")
+    key, value = items[-1]
+    del t[key]
+    return key, value
+
+
+table.__eq__ = _table_eq
+table.__ne__ = _table_ne
+table.__hash__ = None
+table.popitem = _table_popitem
+table.iterkeys = lambda t: iter(t.keys())
+table.itervalues = lambda t: iter(t.values())
+table.iteritems = lambda t: iter(t.items())
+
+# ---------------------------------------------------------------- file information
+
+class mp_finfo:
+    """File information (`req.finfo`, `apache.stat()`): attributes, or indexes FINFO_*."""
+
+    _fields = ("valid", "protection", "filetype", "user", "group", "inode", "device",
+               "nlink", "size", "atime", "mtime", "ctime", "fname", "name")
+    # FINFO_MODE .. FINFO_FILETYPE -> field
+    _index = ("protection", "inode", "device", "nlink", "user", "group", "size",
+              "atime", "mtime", "ctime", "fname", "name", "filetype")
+
+    __slots__ = _fields
+
+    def __init__(self, values):
+        for name, value in zip(self._fields, values):
+            setattr(self, name, value)
+
+    def __getitem__(self, i):
+        return getattr(self, self._index[i])
+
+    def __len__(self):
+        return len(self._index)
+
+    def __repr__(self):
+        return "<mp_finfo %s>" % ", ".join("%s=%r" % (f, getattr(self, f)) for f in self._fields)
+
+
+def stat(fname, wanted):
+    """apr_stat(): an mp_finfo for `fname` with (at least) the `wanted` APR_FINFO_* fields."""
+    return mp_finfo(_apache._stat(fname, wanted))
+
+
+_apache.mp_request.finfo = property(lambda req: mp_finfo(req._finfo()),
+                                    doc="File information of req.filename (mp_finfo).")
+
 # ---------------------------------------------------------------- child-exit cleanups
 
 _child_cleanups = []

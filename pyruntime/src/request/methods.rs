@@ -604,6 +604,12 @@ request_method!(
     }
 );
 
+request_method!(req_finfo, |py, r, _owner, _slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    unsafe { Args::<0>::parse(py, "_finfo", [], 0, args, nargs, kw)? };
+    crate::finfo::finfo_tuple(py, &r.finfo())
+});
+
 /// The method table of `mp_request`.
 pub(super) static METHODS: Static<[ffi::PyMethodDef; 34]> = Static::new([
     method(
@@ -762,6 +768,10 @@ pub(super) static METHODS: Static<[ffi::PyMethodDef; 34]> = Static::new([
         req_send_http_header,
         c"send_http_header(): no-op (mod_python 2 compatibility).",
     ),
-    METHODS_END,
+    method(
+        c"_finfo",
+        req_finfo,
+        c"_finfo(): r->finfo as a tuple (see req.finfo).",
+    ),
     METHODS_END,
 ]);
