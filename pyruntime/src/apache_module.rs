@@ -34,7 +34,7 @@ impl ModuleState {
     }
 }
 
-static MODULE_FUNCTIONS: Static<[ffi::PyMethodDef; 11]> = Static::new([
+static MODULE_FUNCTIONS: Static<[ffi::PyMethodDef; 12]> = Static::new([
     method(
         c"log_error",
         log_error,
@@ -80,6 +80,11 @@ static MODULE_FUNCTIONS: Static<[ffi::PyMethodDef; 11]> = Static::new([
         c"_stat",
         stat,
         c"_stat(fname, wanted): apr_stat as a tuple (see apache.stat).",
+    ),
+    method(
+        c"config_tree",
+        config_tree,
+        c"config_tree(): the parsed configuration as tuples and lists.",
     ),
     METHODS_END,
 ]);
@@ -177,6 +182,29 @@ module_function!(stat, "_stat", ["fname", "wanted"], 2, |py, a, _m| {
             &format!("stat {}: {e}", String::from_utf8_lossy(&fname)),
         )),
     }
+});
+
+/// mod_python's layout: each node as `(directive, args)`, followed by a list of its
+/// children when it is a section.
+fn config_list<'py>(
+    py: Py<'py>,
+    nodes: &[bindings::module::ConfigNode],
+) -> crate::py::PyResult<'py, Obj<'py>> {
+    let mut items = Vec::new();
+    for n in nodes {
+        items.push(py.tuple(vec![
+            py.str_from_wire(&n.directive)?,
+            py.str_from_wire(&n.args)?,
+        ])?);
+        if !n.children.is_empty() {
+            items.push(config_list(py, &n.children)?);
+        }
+    }
+    py.list(items)
+}
+
+module_function!(config_tree, "config_tree", [], 0, |py, _a, _m| {
+    config_list(py, &bindings::module::config_tree())
 });
 
 /// Which global mutex a key uses: `index` when given, else a hash of the key (index 0 is

@@ -382,6 +382,8 @@ def module_functions(req):
         "interpreter": apache.interpreter == "module_functions.test",
         "argv": sys.argv == ["mod_python"],
         "import ran": getattr(sys.modules.get("importmod"), "initialized", False) is False,
+        "config_tree": ("ServerName", "127.0.0.1") in apache.config_tree()
+        and any(isinstance(x, list) for x in apache.config_tree()),
     }
     failed = [k for k, v in checks.items() if not v]
     req.write("test ok" if not failed else "failed: %s" % failed)

@@ -33,9 +33,7 @@ MODULE_MAGIC_NUMBER_MAJOR = 20120211
 MODULE_MAGIC_NUMBER_MINOR = 0
 
 
-def config_tree():
-    """mod_python returns the parsed configuration; not available in this module yet."""
-    return []
+config_tree = _apache.config_tree
 
 
 # ---------------------------------------------------------------- table extras
