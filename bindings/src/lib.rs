@@ -12,6 +12,7 @@
 pub mod brigade;
 pub mod connection;
 pub mod error;
+pub mod filter;
 pub mod finfo;
 pub mod log;
 pub mod module;
@@ -27,6 +28,7 @@ mod trampoline;
 pub use brigade::{Brigade, Bucket, BucketAlloc, BucketKind};
 pub use connection::Connection;
 pub use error::{AprError, HookResult};
+pub use filter::Filter;
 pub use finfo::FileInfo;
 pub use log::LogLevel;
 pub use module::{Cmd, Command, DirResult, DirectiveFn, HookOrder, ModuleCell, ModuleHooks, Phase};

@@ -132,6 +132,14 @@ pub trait ModuleHooks: Sized + 'static {
     }
     /// `child_init`: in each new child process (or after fork).
     fn child_init(_pchild: &Pool, _s: &Server) {}
+    /// An output filter registered with [`register_output_filter`] got a brigade; the
+    /// answer is an APR status.
+    fn output_filter(f: &crate::Filter, bb: &crate::Brigade) -> i32 {
+        match f.pass_brigade(bb) {
+            Ok(()) => 0,
+            Err(_) => sys::APR_EGENERAL as i32,
+        }
+    }
 }
 
 /// The `module` structure, in writable memory as Apache requires.
@@ -783,4 +791,32 @@ pub fn config_tree() -> Vec<ConfigNode> {
     // SAFETY: ap_conftree is set when the configuration is read and lives in pconf, which a
     // child keeps for its whole life; it is only read here.
     unsafe { walk(sys::ap_conftree) }
+}
+
+unsafe extern "C" fn output_filter<M: ModuleHooks>(
+    f: *mut sys::ap_filter_t,
+    bb: *mut sys::apr_bucket_brigade,
+) -> sys::apr_status_t {
+    catch_unwind_or_report("output filter", sys::APR_EGENERAL as i32, || {
+        // SAFETY: Apache passes the live filter and brigade of this call.
+        let (f, bb) = unsafe { (crate::Filter::from_raw(f), crate::Brigade::from_raw(bb)) };
+        M::output_filter(f, bb)
+    })
+}
+
+/// Registers an output filter named `name` (resource type, as mod_python's) whose brigades
+/// go to [`ModuleHooks::output_filter`]. Call during configuration.
+pub fn register_output_filter<M: ModuleHooks>(name: &str) {
+    let Ok(c) = std::ffi::CString::new(name) else {
+        return;
+    };
+    // SAFETY: Apache copies the name; the callback is a 'static trampoline.
+    unsafe {
+        sys::ap_register_output_filter(
+            c.as_ptr(),
+            Some(output_filter::<M>),
+            None,
+            sys::AP_FTYPE_RESOURCE,
+        );
+    }
 }

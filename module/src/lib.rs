@@ -65,6 +65,10 @@ impl ModuleHooks for PythonModule {
         hooks::post_config(pconf, s)
     }
 
+    fn output_filter(f: &bindings::Filter, bb: &bindings::Brigade) -> i32 {
+        pyruntime::run_output_filter(f, bb)
+    }
+
     fn child_init(pchild: &Pool, s: &Server) {
         hooks::child_init(pchild, s)
     }

@@ -19,6 +19,7 @@ pub(crate) struct ModuleState {
     pub(crate) table_type: *mut ffi::PyObject,
     pub(crate) server_type: *mut ffi::PyObject,
     pub(crate) conn_type: *mut ffi::PyObject,
+    pub(crate) filter_type: *mut ffi::PyObject,
     pub(crate) server_return: *mut ffi::PyObject,
     pub(crate) rust_panic: *mut ffi::PyObject,
 }
@@ -360,6 +361,7 @@ unsafe extern "C" fn exec_module(module: *mut ffi::PyObject) -> c_int {
         let table_type = crate::table::create_type(py, &m)?;
         let server_type = crate::server::create_type(py, &m)?;
         let conn_type = crate::connection::create_type(py, &m)?;
+        let filter_type = crate::filter::create_type(py, &m)?;
         // SAFETY: PyErr_NewException returns a new exception class or NULL.
         let server_return = unsafe {
             Obj::from_owned(
@@ -386,12 +388,14 @@ unsafe extern "C" fn exec_module(module: *mut ffi::PyObject) -> c_int {
         m.setattr("table", &table_type)?;
         m.setattr("mp_server", &server_type)?;
         m.setattr("mp_conn", &conn_type)?;
+        m.setattr("mp_filter", &filter_type)?;
         m.setattr("SERVER_RETURN", &server_return)?;
         m.setattr("RustPanic", &rust_panic)?;
         state.request_type = request_type.into_ptr();
         state.table_type = table_type.into_ptr();
         state.server_type = server_type.into_ptr();
         state.conn_type = conn_type.into_ptr();
+        state.filter_type = filter_type.into_ptr();
         state.server_return = server_return.into_ptr();
         state.rust_panic = rust_panic.into_ptr();
         Ok(0)

@@ -10,6 +10,7 @@ mod connection;
 pub mod dispatch;
 pub mod embedded;
 pub mod error;
+mod filter;
 mod finfo;
 pub mod init;
 pub mod interpreters;
@@ -22,6 +23,7 @@ mod table;
 
 pub use dispatch::{interpreter_for, run_child_cleanups, run_handlers, run_imports};
 pub use error::RuntimeError;
+pub use filter::run_output_filter;
 
 use bindings::{Request, Server};
 use directives::{DirConfig, ServerConfig};

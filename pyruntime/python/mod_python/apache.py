@@ -698,3 +698,34 @@ def _run_handlers(req, phase, handlers, debug, autoreload, python_path):
         if result not in expected:
             break
     return result
+
+
+def _filter_dispatch(fltr, handler, is_input, debug, autoreload, python_path):
+    """Runs a Python filter for one brigade; called by the module."""
+    module_name, obj_str, directory, is_location, silent = handler
+    hname = module_name if obj_str is None else module_name + "::" + obj_str
+    req = fltr.req
+    try:
+        _set_path(python_path, directory, is_location)
+        module = import_module(module_name, autoreload=autoreload, log=debug)
+        obj = resolve_object(module, obj_str or ("inputfilter" if is_input else "outputfilter"),
+                             arg=fltr, silent=0)
+        obj(fltr)
+        if not fltr.closed:
+            fltr._pass_written()
+    except SERVER_RETURN:
+        pass
+    except Exception:
+        fltr.disable()
+        etype, evalue, etb = sys.exc_info()
+        lines = traceback.format_exception(etype, evalue, etb)
+        for chunk in lines:
+            for line in chunk.rstrip("\n").split("\n"):
+                req.log_error("%s %s: %s" % (fltr.name, hname, line), APLOG_ERR)
+        if debug and not fltr.closed:
+            try:
+                fltr.write('\n<pre>\nMod_python error: "%s %s"\n\n%s</pre>\n'
+                           % (fltr.name, hname, "".join(escape(l) for l in lines)))
+                fltr._pass_written()
+            except Exception:
+                pass
