@@ -314,12 +314,11 @@ unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> 
         }
         // SAFETY: slf is an mp_filter; attrs hold strong references or NULL.
         let p = unsafe { (*(slf as *mut FilterObject)).attrs[i % 4] };
+        if p.is_null() {
+            return Ok(py.none());
+        }
         // SAFETY: a live object held by slf.
-        Ok(if p.is_null() {
-            py.none()
-        } else {
-            unsafe { Obj::from_borrowed(py, p) }
-        })
+        Ok(unsafe { Obj::from_borrowed(py, p) })
     })
 }
 
