@@ -89,7 +89,7 @@ fn uppercase_filter_over_files_and_handlers() {
         assert_eq!(r.text(), "PART 0;PART 1;PART 2;", "{mpm:?}");
         // HEAD through the filter: no body, still 200.
         let raw =
-            format!("HEAD /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+            "HEAD /hello.txt HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".to_string();
         let r = apache.request(raw.as_bytes()).expect("head");
         assert_eq!((r.status, r.body.len()), (200, 0));
     }
