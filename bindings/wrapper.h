@@ -7,6 +7,7 @@
 #include <http_request.h>
 #include <http_main.h>
 #include <util_script.h>
+#include <http_connection.h>
 #include <util_filter.h>
 #include <ap_mpm.h>
 #include <apr_general.h>

@@ -137,3 +137,67 @@ impl Connection {
         self.rec().double_reverse()
     }
 }
+
+impl Connection {
+    fn new_brigade(&self) -> &crate::Brigade {
+        // SAFETY: the connection's allocator lives as long as the connection.
+        let alloc = unsafe { crate::BucketAlloc::from_raw(self.rec().bucket_alloc) };
+        crate::Brigade::create(self.pool(), alloc)
+    }
+
+    /// Reads from the client through the connection's input filters: up to `max` bytes (a
+    /// line with `line`), blocking until at least one byte (or the end) arrives; empty at
+    /// the end of the stream.
+    ///
+    /// # Errors
+    /// A read error or timeout (Apache's `Timeout`).
+    pub fn read(
+        &self,
+        scratch: &crate::Brigade,
+        max: usize,
+        line: bool,
+    ) -> Result<Vec<u8>, crate::AprError> {
+        let mode = if line {
+            sys::AP_MODE_GETLINE
+        } else {
+            sys::AP_MODE_READBYTES
+        };
+        let n = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
+        // SAFETY: the connection's live input filter chain; scratch is ours.
+        let rc = unsafe {
+            sys::ap_get_brigade(
+                self.rec().input_filters,
+                scratch.as_raw(),
+                mode,
+                sys::APR_BLOCK_READ,
+                n,
+            )
+        };
+        if rc == sys::APR_EOF as i32 {
+            scratch.cleanup();
+            return Ok(Vec::new());
+        }
+        crate::AprError::check(rc)?;
+        let data = scratch.flatten();
+        scratch.cleanup();
+        data
+    }
+
+    /// A brigade for [`Connection::read`] to reuse (in the connection pool).
+    pub fn scratch_brigade(&self) -> &crate::Brigade {
+        self.new_brigade()
+    }
+
+    /// Writes `data` to the client and flushes it, through the connection's output filters.
+    ///
+    /// # Errors
+    /// When the client went away.
+    pub fn write(&self, scratch: &crate::Brigade, data: &[u8]) -> Result<(), crate::AprError> {
+        scratch.append_copy(data);
+        scratch.append_flush();
+        // SAFETY: the connection's live output filter chain.
+        let rc = unsafe { sys::ap_pass_brigade(self.rec().output_filters, scratch.as_raw()) };
+        scratch.cleanup();
+        crate::AprError::check(rc)
+    }
+}

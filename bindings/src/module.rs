@@ -98,6 +98,8 @@ pub enum Hook {
     PostConfig(HookOrder),
     /// `child_init`, answered by [`ModuleHooks::child_init`].
     ChildInit(HookOrder),
+    /// `process_connection`, answered by [`ModuleHooks::process_connection`].
+    ProcessConnection(HookOrder),
 }
 
 /// What a Rust module provides to Apache. Every method runs behind a trampoline that
@@ -132,6 +134,10 @@ pub trait ModuleHooks: Sized + 'static {
     }
     /// `child_init`: in each new child process (or after fork).
     fn child_init(_pchild: &Pool, _s: &Server) {}
+    /// `process_connection`: `Ok` when the module served the connection itself.
+    fn process_connection(_c: &crate::Connection) -> HookResult {
+        HookResult::Declined
+    }
     /// An output filter registered with [`register_output_filter`] got a brigade; the
     /// answer is an APR status.
     fn output_filter(f: &crate::Filter, bb: &crate::Brigade) -> i32 {
@@ -700,6 +706,12 @@ unsafe extern "C" fn register_hooks<M: ModuleHooks>(_p: *mut sys::apr_pool_t) {
                     Hook::PostConfig(order) => {
                         sys::ap_hook_post_config(Some(post_config::<M>), none, none, order.raw())
                     }
+                    Hook::ProcessConnection(order) => sys::ap_hook_process_connection(
+                        Some(process_connection::<M>),
+                        none,
+                        none,
+                        order.raw(),
+                    ),
                     Hook::ChildInit(order) => {
                         sys::ap_hook_child_init(Some(child_init::<M>), none, none, order.raw())
                     }
@@ -819,4 +831,13 @@ pub fn register_output_filter<M: ModuleHooks>(name: &str) {
             sys::AP_FTYPE_RESOURCE,
         );
     }
+}
+
+unsafe extern "C" fn process_connection<M: ModuleHooks>(c: *mut sys::conn_rec) -> c_int {
+    catch_unwind_or_report("process_connection", HookResult::Declined, || {
+        // SAFETY: Apache passes the live connection to process_connection on its thread.
+        let c = unsafe { crate::Connection::from_raw(c) };
+        M::process_connection(c)
+    })
+    .to_raw()
 }

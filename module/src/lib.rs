@@ -39,6 +39,7 @@ impl ModuleHooks for PythonModule {
         Hook::Request(Phase::Fixups, HookOrder::Middle),
         Hook::Request(Phase::Handler, HookOrder::Middle),
         Hook::Request(Phase::LogTransaction, HookOrder::Middle),
+        Hook::ProcessConnection(HookOrder::Middle),
     ];
 
     fn create_dir_config(dir: Option<&str>) -> DirConfig {
@@ -63,6 +64,10 @@ impl ModuleHooks for PythonModule {
 
     fn post_config(pconf: &Pool, _ptemp: &Pool, s: &Server) -> HookResult {
         hooks::post_config(pconf, s)
+    }
+
+    fn process_connection(c: &bindings::Connection) -> HookResult {
+        pyruntime::run_connection_handler(c)
     }
 
     fn output_filter(f: &bindings::Filter, bb: &bindings::Brigade) -> i32 {

@@ -16,14 +16,36 @@ use pyo3_ffi as ffi;
 use std::ffi::{c_int, c_void, CStr};
 use std::mem::ManuallyDrop;
 use std::ptr::without_provenance_mut;
+use std::sync::atomic::AtomicPtr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+
+/// A connection served by a Python connection handler: valid while the handler runs.
+pub(crate) struct ConnHandle {
+    conn: AtomicPtr<Connection>,
+    scratch: AtomicPtr<bindings::Brigade>,
+    owner: std::thread::ThreadId,
+}
+
+impl ConnHandle {
+    fn get<'py>(&self, _py: Py<'py>) -> Option<&'py Connection> {
+        let p = self.conn.load(Ordering::Acquire);
+        // SAFETY: non-NULL only while the handler call runs on the connection's thread; the
+        // caller of the handler clears it, with the GIL held, before returning.
+        (!p.is_null()).then(|| unsafe { &*p })
+    }
+}
+
+enum Source {
+    Request(Arc<RequestHandle>),
+    Direct(Arc<ConnHandle>),
+}
 
 #[repr(C)]
 struct ConnObject {
     ob_base: ffi::PyObject,
     notes: *mut ffi::PyObject,
-    handle: ManuallyDrop<Arc<RequestHandle>>,
+    handle: ManuallyDrop<Source>,
 }
 
 /// A connection object for the connection of the request behind `handle`.
@@ -39,9 +61,110 @@ pub(crate) fn new_request_connection<'py>(
             ffi::PyType_GenericAlloc(ty as *mut ffi::PyTypeObject, 0),
         )?;
         let raw = obj.as_ptr() as *mut ConnObject;
-        std::ptr::addr_of_mut!((*raw).handle).write(ManuallyDrop::new(handle));
+        std::ptr::addr_of_mut!((*raw).handle).write(ManuallyDrop::new(Source::Request(handle)));
         Ok(obj)
     }
+}
+
+/// A connection object for a connection handler; the returned handle is cleared when the
+/// handler returns.
+fn new_direct_connection<'py>(
+    py: Py<'py>,
+    ty: *mut ffi::PyObject,
+    c: &Connection,
+) -> PyResult<'py, (Obj<'py>, Arc<ConnHandle>)> {
+    let scratch = c.scratch_brigade();
+    let handle = Arc::new(ConnHandle {
+        conn: AtomicPtr::new(c as *const Connection as *mut Connection),
+        scratch: AtomicPtr::new(scratch as *const bindings::Brigade as *mut bindings::Brigade),
+        owner: std::thread::current().id(),
+    });
+    // SAFETY: ty is our connection heap type; fields are written before Python sees it.
+    unsafe {
+        let obj = Obj::from_owned(
+            py,
+            ffi::PyType_GenericAlloc(ty as *mut ffi::PyTypeObject, 0),
+        )?;
+        let raw = obj.as_ptr() as *mut ConnObject;
+        std::ptr::addr_of_mut!((*raw).handle)
+            .write(ManuallyDrop::new(Source::Direct(handle.clone())));
+        Ok((obj, handle))
+    }
+}
+
+/// Runs the `PythonConnectionHandler` of the connection's server; `Declined` when none.
+pub fn run_connection_handler(c: &Connection) -> bindings::HookResult {
+    use bindings::HookResult;
+    let s = c.base_server();
+    let Some(config) = crate::server_config(s) else {
+        return HookResult::Declined;
+    };
+    let Some(entry) = config.connection_handlers.first().cloned() else {
+        return HookResult::Declined;
+    };
+    let server_name = s
+        .server_hostname()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .unwrap_or_default();
+    let interpreter =
+        config
+            .settings
+            .interpreter_name(&server_name, None, entry.directory.as_deref());
+    let interp = match crate::interpreters::acquire(&interpreter) {
+        Ok(i) => i,
+        Err(e) => {
+            bindings::slog!(
+                Some(s),
+                LogLevel::Err,
+                "PythonConnectionHandler {}: {e}",
+                entry.handler
+            );
+            return HookResult::SERVER_ERROR;
+        }
+    };
+    interp.enter(|py| {
+        let run = || -> PyResult<'_, i64> {
+            let module = interp.apache_module(py);
+            // SAFETY: the interpreter's _apache module; its state holds the connection type.
+            let ty = unsafe { crate::apache_module::module_state(module.as_ptr()) }.conn_type;
+            let (conn, handle) = new_direct_connection(py, ty, c)?;
+            let python_path = match &config.settings.python_path {
+                Some(p) => py.str(&p.value)?,
+                None => py.none(),
+            };
+            let result = interp.apache_py(py).call_method(
+                "_connection_dispatch",
+                vec![
+                    conn,
+                    crate::dispatch::handler_tuple(py, &entry)?,
+                    py.bool(config.settings.debug()),
+                    py.bool(config.settings.auto_reload()),
+                    python_path,
+                ],
+            );
+            handle.conn.store(std::ptr::null_mut(), Ordering::Release);
+            handle
+                .scratch
+                .store(std::ptr::null_mut(), Ordering::Release);
+            result?.to_i64()
+        };
+        match run() {
+            Ok(rc) => {
+                HookResult::from_raw(rc.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
+            }
+            Err(e) => {
+                for line in e.traceback_lines() {
+                    bindings::slog!(
+                        Some(s),
+                        LogLevel::Err,
+                        "PythonConnectionHandler {}: {line}",
+                        entry.handler
+                    );
+                }
+                HookResult::Ok
+            }
+        }
+    })
 }
 
 /// # Safety
@@ -52,11 +175,48 @@ unsafe fn conn<'py>(
 ) -> PyResult<'py, (&'py Connection, bool)> {
     // SAFETY: slf is an mp_conn, so its handle is initialised.
     let handle = unsafe { &(*(slf as *mut ConnObject)).handle };
-    match handle.get(py) {
-        Some(r) => Ok((r.connection(), handle.on_owner_thread())),
-        None => Err(PyErr::runtime_error(
+    match &**handle {
+        Source::Request(h) => match h.get(py) {
+            Some(r) => Ok((r.connection(), h.on_owner_thread())),
+            None => Err(PyErr::runtime_error(
+                py,
+                "the request has ended; its connection object is no longer usable",
+            )),
+        },
+        Source::Direct(h) => match h.get(py) {
+            Some(c) => Ok((c, std::thread::current().id() == h.owner)),
+            None => Err(PyErr::runtime_error(
+                py,
+                "the connection handler has returned; this object is no longer usable",
+            )),
+        },
+    }
+}
+
+/// The connection and its scratch brigade, for reading and writing in a connection handler.
+///
+/// # Safety
+/// `slf` is an `mp_conn` object.
+unsafe fn direct<'py>(
+    py: Py<'py>,
+    slf: *mut ffi::PyObject,
+) -> PyResult<'py, (&'py Connection, &'py bindings::Brigade, bool)> {
+    // SAFETY: slf is an mp_conn, so its handle is initialised.
+    let handle = unsafe { &(*(slf as *mut ConnObject)).handle };
+    match &**handle {
+        Source::Direct(h) => {
+            let c = h
+                .get(py)
+                .ok_or_else(|| PyErr::runtime_error(py, "the connection handler has returned"))?;
+            let b = h.scratch.load(Ordering::Acquire);
+            // SAFETY: the scratch brigade lives in the connection pool while the handler runs.
+            let b = unsafe { b.as_ref() }
+                .ok_or_else(|| PyErr::runtime_error(py, "the connection handler has returned"))?;
+            Ok((c, b, std::thread::current().id() == h.owner))
+        }
+        Source::Request(_) => Err(PyErr::new_io(
             py,
-            "the request has ended; its connection object is no longer usable",
+            "read and write are for connection handlers (PythonConnectionHandler)",
         )),
     }
 }
@@ -134,20 +294,25 @@ unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> 
             14 => py.int(c.id()),
             _ => {
                 // SAFETY: slf is an mp_conn; the notes cache holds a strong reference or NULL.
-                let (cached, handle) = unsafe {
+                let (cached, source) = unsafe {
                     let o = &mut *(slf as *mut ConnObject);
-                    (&mut o.notes, Arc::clone(&o.handle))
+                    (&mut o.notes, &*o.handle)
                 };
                 if cached.is_null() {
                     // SAFETY: slf's type belongs to an _apache module.
                     let state = unsafe { state_of(slf) };
-                    *cached = new_request_table(
-                        py,
-                        state.table_type,
-                        handle,
-                        RequestTable::ConnectionNotes,
-                    )?
-                    .into_ptr();
+                    let table = match source {
+                        Source::Request(h) => new_request_table(
+                            py,
+                            state.table_type,
+                            h.clone(),
+                            RequestTable::ConnectionNotes,
+                        )?,
+                        Source::Direct(_) => {
+                            crate::table::new_owned_table(py, state.table_type, Vec::new())?
+                        }
+                    };
+                    *cached = table.into_ptr();
                 }
                 // SAFETY: the cached table is alive while slf holds it.
                 Ok(unsafe { Obj::from_borrowed(py, *cached) })
@@ -235,11 +400,92 @@ unsafe extern "C" fn conn_log_error(
     })
 }
 
-static METHODS: Static<[ffi::PyMethodDef; 2]> = Static::new([
+macro_rules! conn_io {
+    ($name:ident, $fname:literal, [$($arg:literal),*], |$py:ident, $c:ident, $bb:ident, $owner:ident, $a:ident| $body:block) => {
+        unsafe extern "C" fn $name(
+            slf: *mut ffi::PyObject,
+            args: *const *mut ffi::PyObject,
+            nargs: ffi::Py_ssize_t,
+            kw: *mut ffi::PyObject,
+        ) -> *mut ffi::PyObject {
+            trampoline(|$py| {
+                // SAFETY: CPython calls methods of mp_conn with an mp_conn and fastcall args.
+                let (($c, $bb, $owner), $a) = unsafe {
+                    (direct($py, slf)?, Args::parse($py, $fname, [$($arg),*], 0, args, nargs, kw)?)
+                };
+                $body
+            })
+        }
+    };
+}
+
+fn blocking<R>(py: Py<'_>, owner: bool, f: impl FnOnce() -> R) -> R {
+    if owner {
+        crate::interpreters::detach(py, f)
+    } else {
+        f()
+    }
+}
+
+conn_io!(conn_read, "read", ["len"], |py, c, bb, owner, a| {
+    let len = a.int_or(0, 8192)?;
+    let mut out = Vec::new();
+    if len < 0 {
+        // -1: until the client closes.
+        loop {
+            let chunk = blocking(py, owner, || c.read(bb, 65536, false))
+                .map_err(|e| PyErr::new_io(py, &format!("Connection read error: {e}")))?;
+            if chunk.is_empty() {
+                break;
+            }
+            out.extend_from_slice(&chunk);
+        }
+    } else {
+        let want = usize::try_from(len).unwrap_or(8192);
+        out = blocking(py, owner, || c.read(bb, want, false))
+            .map_err(|e| PyErr::new_io(py, &format!("Connection read error: {e}")))?;
+    }
+    py.bytes(&out)
+});
+
+conn_io!(conn_readline, "readline", ["len"], |py, c, bb, owner, a| {
+    let len = usize::try_from(a.int_or(0, 65536)?).unwrap_or(65536);
+    let line = blocking(py, owner, || c.read(bb, len, true))
+        .map_err(|e| PyErr::new_io(py, &format!("Connection read error: {e}")))?;
+    py.bytes(&line)
+});
+
+conn_io!(conn_write, "write", ["data"], |py, c, bb, owner, a| {
+    let data = a
+        .get(0)
+        .map(Obj::to_wire_bytes)
+        .transpose()?
+        .unwrap_or_default();
+    blocking(py, owner, || c.write(bb, &data))
+        .map_err(|e| PyErr::new_io(py, &format!("Connection write error: {e}")))?;
+    Ok(py.none())
+});
+
+static METHODS: Static<[ffi::PyMethodDef; 5]> = Static::new([
     method(
         c"log_error",
         conn_log_error,
         c"log_error(message, level=APLOG_ERR)",
+    ),
+    method(
+        c"read",
+        conn_read,
+        c"read([len]): bytes from the client (-1: until it closes); b'' at the end.",
+    ),
+    method(
+        c"readline",
+        conn_readline,
+        c"readline([len]): a line from the client.",
+    ),
+    method(
+        c"write",
+        conn_write,
+        c"write(data): send data to the client, flushed.",
     ),
     METHODS_END,
 ]);

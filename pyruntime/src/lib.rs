@@ -21,6 +21,7 @@ mod request;
 mod server;
 mod table;
 
+pub use connection::run_connection_handler;
 pub use dispatch::{interpreter_for, run_child_cleanups, run_handlers, run_imports};
 pub use error::RuntimeError;
 pub use filter::run_output_filter;

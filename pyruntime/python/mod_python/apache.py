@@ -729,3 +729,22 @@ def _filter_dispatch(fltr, handler, is_input, debug, autoreload, python_path):
                 fltr._pass_written()
             except Exception:
                 pass
+
+
+def _connection_dispatch(conn, handler, debug, autoreload, python_path):
+    """Runs a PythonConnectionHandler; called by the module. Returns an Apache status."""
+    module_name, obj_str, directory, is_location, silent = handler
+    hname = module_name if obj_str is None else module_name + "::" + obj_str
+    try:
+        _set_path(python_path, directory, is_location)
+        module = import_module(module_name, autoreload=autoreload, log=debug)
+        obj = resolve_object(module, obj_str or "connectionhandler", arg=conn, silent=0)
+        result = obj(conn)
+        if result.__class__ is not int:
+            raise TypeError(_result_warning % result.__class__)
+        return result
+    except Exception:
+        for chunk in traceback.format_exception(*sys.exc_info()):
+            for line in chunk.rstrip("\n").split("\n"):
+                conn.log_error("PythonConnectionHandler %s: %s" % (hname, line), APLOG_ERR)
+        return OK

@@ -1,0 +1,96 @@
+//! Connection handlers on their own Listen port: the minikv example (a Redis-compatible line
+//! protocol) answered over raw TCP, 100 concurrent clients, and clients that vanish mid-way.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::Duration;
+use test_httpd::{free_port, Apache, Mpm};
+
+const MINIKV: &str = include_str!("../../examples/protocols/minikv.py");
+
+fn start(mpm: Mpm) -> (Apache, u16) {
+    let port = free_port().expect("port");
+    let config = format!(
+        "PythonPath \"['@DOCROOT@'] + sys.path\"\nListen 127.0.0.1:{port}\n\
+         <VirtualHost 127.0.0.1:{port}>\n  ServerName kv.test\n  PythonConnectionHandler minikv\n</VirtualHost>\n"
+    );
+    (common::start(mpm, &config, &[("minikv.py", MINIKV)]), port)
+}
+
+fn client(port: u16) -> (TcpStream, BufReader<TcpStream>) {
+    let s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let r = BufReader::new(s.try_clone().expect("clone"));
+    (s, r)
+}
+
+fn line(r: &mut BufReader<TcpStream>) -> String {
+    let mut l = String::new();
+    r.read_line(&mut l).expect("read line");
+    l
+}
+
+#[test]
+fn line_protocol_server_answers_inline_and_resp_commands() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let (apache, port) = start(mpm);
+        let (mut s, mut r) = client(port);
+        s.write_all(b"PING\r\n").expect("send");
+        assert_eq!(line(&mut r), "+PONG\r\n", "{mpm:?}\n{}", apache.error_log());
+        s.write_all(b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$5\r\nvalue\r\n")
+            .expect("send");
+        assert_eq!(line(&mut r), "+OK\r\n");
+        s.write_all(b"*2\r\n$3\r\nGET\r\n$3\r\nkey\r\n")
+            .expect("send");
+        assert_eq!(line(&mut r), "$5\r\n");
+        assert_eq!(line(&mut r), "value\r\n");
+        s.write_all(b"ECHO hi\r\nNOPE\r\nQUIT\r\n").expect("send");
+        assert_eq!(line(&mut r), "$2\r\n");
+        assert_eq!(line(&mut r), "hi\r\n");
+        assert!(line(&mut r).starts_with("-ERR unknown command 'NOPE'"));
+        assert_eq!(line(&mut r), "+OK\r\n");
+        let mut rest = Vec::new();
+        r.read_to_end(&mut rest).expect("closed");
+        assert!(rest.is_empty());
+        // The HTTP port still speaks HTTP.
+        assert_eq!(common::get(&apache, "/nothing").status, 404);
+    }
+}
+
+#[test]
+fn hundred_concurrent_clients_and_vanishing_ones() {
+    let (apache, port) = start(Mpm::Event);
+    let threads: Vec<_> = (0..100)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let (mut s, mut r) = client(port);
+                if i % 10 == 0 {
+                    // Vanish mid-command.
+                    s.write_all(b"*2\r\n$4\r\nECHO\r\n$10\r\nabc")
+                        .expect("send");
+                    return true;
+                }
+                s.write_all(format!("ECHO client{i}\r\n").as_bytes())
+                    .expect("send");
+                let _len = line(&mut r);
+                line(&mut r) == format!("client{i}\r\n")
+            })
+        })
+        .collect();
+    let ok = threads
+        .into_iter()
+        .filter(|_| true)
+        .map(|t| t.join().expect("thread"))
+        .filter(|b| *b)
+        .count();
+    assert_eq!(ok, 100);
+    // Still serving after the vanished clients.
+    let (mut s, mut r) = client(port);
+    s.write_all(b"PING\r\n").expect("send");
+    assert_eq!(line(&mut r), "+PONG\r\n");
+    let log = apache.error_log();
+    assert!(!log.contains("Segmentation fault"), "{log}");
+}
