@@ -274,6 +274,39 @@ impl Brigade {
         Ok(out)
     }
 
+    /// Moves every bucket of `other` to the end of this brigade (`APR_BRIGADE_CONCAT`).
+    pub fn append_all(&self, other: &Brigade) {
+        // SAFETY: two live brigades of the same allocator family; the ring splice keeps both
+        // rings well formed.
+        unsafe { sys::brigade_concat(self.as_raw(), other.as_raw()) }
+    }
+
+    /// Moves the data after the first `bytes` bytes (and everything after it, metadata
+    /// included) to the end of `into`, splitting a bucket if needed.
+    ///
+    /// # Errors
+    /// The APR status of a failed read or split.
+    pub fn move_after(&self, bytes: u64, into: &Brigade) -> Result<(), AprError> {
+        let mut after: *mut sys::apr_bucket = std::ptr::null_mut();
+        let point = i64::try_from(bytes).unwrap_or(i64::MAX);
+        // SAFETY: a live brigade; `after` receives the first bucket past the point (or the
+        // sentinel), and split_ex moves from there to a scratch brigade we then append.
+        unsafe {
+            let rc = sys::apr_brigade_partition(self.as_raw(), point, &mut after);
+            if rc != sys::APR_SUCCESS as i32 && rc != sys::APR_INCOMPLETE as i32 {
+                return Err(AprError::from_status(rc));
+            }
+            if after.is_null() || after == sys::brigade_sentinel(self.as_raw()) {
+                return Ok(());
+            }
+            let pool = (*self.as_raw()).p;
+            let scratch = sys::apr_brigade_create(pool, self.alloc());
+            sys::apr_brigade_split_ex(self.as_raw(), after, scratch);
+            sys::brigade_concat(into.as_raw(), scratch);
+        }
+        Ok(())
+    }
+
     /// Destroys every bucket, leaving the brigade empty and reusable.
     pub fn cleanup(&self) {
         // SAFETY: a live brigade; apr_brigade_cleanup frees its buckets.
@@ -330,6 +363,29 @@ mod tests {
         assert!(rest.is_empty());
         assert!(!rest.delete_first());
         assert!(bb.split_after(5).is_empty());
+    }
+
+    #[test]
+    fn move_after_and_append_all() {
+        let pool = OwnedPool::new(None).expect("pool");
+        let alloc = BucketAlloc::create(&pool);
+        let bb = Brigade::create(&pool, alloc);
+        let held = Brigade::create(&pool, alloc);
+        bb.append_copy(b"hello ");
+        bb.append_copy(b"world");
+        bb.append_eos();
+        bb.move_after(3, held).expect("move");
+        assert_eq!(bb.flatten().expect("flatten"), b"hel");
+        assert_eq!(held.flatten().expect("flatten"), b"lo world");
+        assert_eq!(
+            held.buckets().last().map(Bucket::kind),
+            Some(BucketKind::Eos)
+        );
+        bb.append_all(held);
+        assert!(held.is_empty());
+        assert_eq!(bb.flatten().expect("flatten"), b"hello world");
+        bb.move_after(100, held).expect("move nothing");
+        assert!(held.is_empty());
     }
 
     #[test]

@@ -134,6 +134,14 @@ pub trait ModuleHooks: Sized + 'static {
     }
     /// `child_init`: in each new child process (or after fork).
     fn child_init(_pchild: &Pool, _s: &Server) {}
+    /// An input filter registered with [`register_input_filter`] is asked for data (mode,
+    /// blocking, bytes wanted); the answer is an APR status.
+    fn input_filter(f: &crate::Filter, bb: &crate::Brigade, mode: u32, readbytes: i64) -> i32 {
+        match f.get_brigade(bb, mode, true, readbytes) {
+            Ok(()) => 0,
+            Err(_) => sys::APR_EGENERAL as i32,
+        }
+    }
     /// `process_connection`: `Ok` when the module served the connection itself.
     fn process_connection(_c: &crate::Connection) -> HookResult {
         HookResult::Declined
@@ -840,4 +848,35 @@ unsafe extern "C" fn process_connection<M: ModuleHooks>(c: *mut sys::conn_rec) -
         M::process_connection(c)
     })
     .to_raw()
+}
+
+unsafe extern "C" fn input_filter<M: ModuleHooks>(
+    f: *mut sys::ap_filter_t,
+    bb: *mut sys::apr_bucket_brigade,
+    mode: sys::ap_input_mode_t,
+    _block: sys::apr_read_type_e,
+    readbytes: sys::apr_off_t,
+) -> sys::apr_status_t {
+    catch_unwind_or_report("input filter", sys::APR_EGENERAL as i32, || {
+        // SAFETY: Apache passes the live filter and brigade of this call.
+        let (f, bb) = unsafe { (crate::Filter::from_raw(f), crate::Brigade::from_raw(bb)) };
+        M::input_filter(f, bb, mode, readbytes)
+    })
+}
+
+/// Registers an input filter named `name` (resource type) whose reads go to
+/// [`ModuleHooks::input_filter`]. Call during configuration.
+pub fn register_input_filter<M: ModuleHooks>(name: &str) {
+    let Ok(c) = std::ffi::CString::new(name) else {
+        return;
+    };
+    // SAFETY: Apache copies the name; the callback is a 'static trampoline.
+    unsafe {
+        sys::ap_register_input_filter(
+            c.as_ptr(),
+            Some(input_filter::<M>),
+            None,
+            sys::AP_FTYPE_RESOURCE,
+        );
+    }
 }

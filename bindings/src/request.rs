@@ -748,8 +748,8 @@ impl Request {
     /// Adds a registered output filter by name (`ap_add_output_filter`).
     ///
     /// # Errors
-    /// [`AprError::InteriorNul`] for a bad name; `Ok(false)` when no filter has that name.
-    pub fn add_output_filter(&self, name: &[u8]) -> Result<bool, AprError> {
+    /// [`AprError::InteriorNul`] for a bad name; `Ok(None)` when no filter has that name.
+    pub fn add_output_filter(&self, name: &[u8]) -> Result<Option<&crate::Filter>, AprError> {
         let n = crate::strings::c_string(name)?;
         // SAFETY: a live request; Apache copies the name.
         let f = unsafe {
@@ -760,14 +760,15 @@ impl Request {
                 self.rec().connection,
             )
         };
-        Ok(!f.is_null())
+        // SAFETY: a new filter in the request's chain, alive with the request.
+        Ok((!f.is_null()).then(|| unsafe { crate::Filter::from_raw(f) }))
     }
 
     /// Adds a registered input filter by name (`ap_add_input_filter`).
     ///
     /// # Errors
-    /// [`AprError::InteriorNul`] for a bad name; `Ok(false)` when no filter has that name.
-    pub fn add_input_filter(&self, name: &[u8]) -> Result<bool, AprError> {
+    /// [`AprError::InteriorNul`] for a bad name; `Ok(None)` when no filter has that name.
+    pub fn add_input_filter(&self, name: &[u8]) -> Result<Option<&crate::Filter>, AprError> {
         let n = crate::strings::c_string(name)?;
         // SAFETY: a live request; Apache copies the name.
         let f = unsafe {
@@ -778,7 +779,8 @@ impl Request {
                 self.rec().connection,
             )
         };
-        Ok(!f.is_null())
+        // SAFETY: a new filter in the request's chain, alive with the request.
+        Ok((!f.is_null()).then(|| unsafe { crate::Filter::from_raw(f) }))
     }
 
     /// True when the connection uses TLS (mod_ssl's `ssl_is_https`, if loaded).

@@ -65,6 +65,27 @@ pub unsafe fn bucket_remove(e: *mut apr_bucket) {
     (*(*e).link.next).link.prev = (*e).link.prev;
 }
 
+/// `APR_BRIGADE_CONCAT(a, b)`: moves every bucket of `b` to the end of `a`.
+#[inline]
+pub unsafe fn brigade_concat(a: *mut apr_bucket_brigade, b: *mut apr_bucket_brigade) {
+    if brigade_empty(b) {
+        return;
+    }
+    let first = brigade_first(b);
+    let last = (*b).list.prev;
+    // unlink [first, last] from b
+    let b_sentinel = brigade_sentinel(b);
+    (*b_sentinel).link.next = b_sentinel;
+    (*b_sentinel).link.prev = b_sentinel;
+    // splice before a's sentinel
+    let a_sentinel = brigade_sentinel(a);
+    let a_last = (*a_sentinel).link.prev;
+    (*last).link.next = a_sentinel;
+    (*first).link.prev = a_last;
+    (*a_last).link.next = first;
+    (*a_sentinel).link.prev = last;
+}
+
 /// `apr_bucket_destroy(e)`: frees the bucket's data and the bucket itself.
 #[inline]
 pub unsafe fn bucket_destroy(e: *mut apr_bucket) {

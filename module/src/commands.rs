@@ -58,8 +58,14 @@ fn python_directive(cmd: &mut Ctx<'_>, dir: &mut DirConfig, args: &str) -> DirRe
     let htaccess = cmd.htaccess_file().map(str::to_string);
     let ctx = Context::determine(&sections, htaccess.as_deref(), origin);
     apply_directive(dir, cmd.server_config(), &directive, &ctx);
-    if let directives::Directive::OutputFilter { name, .. } = &directive {
-        bindings::module::register_output_filter::<PythonModule>(name);
+    match &directive {
+        directives::Directive::OutputFilter { name, .. } => {
+            bindings::module::register_output_filter::<PythonModule>(name)
+        }
+        directives::Directive::InputFilter { name, .. } => {
+            bindings::module::register_input_filter::<PythonModule>(name)
+        }
+        _ => {}
     }
     Ok(())
 }

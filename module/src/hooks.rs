@@ -24,6 +24,9 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
         return HookResult::SERVER_ERROR;
     }
     module::add_version_component(pconf, "mod_python/3.5.0-rs");
+    // Filters registered from Python (req.register_*_filter) run under this name.
+    module::register_output_filter::<PythonModule>(pyruntime::DYNAMIC_FILTER);
+    module::register_input_filter::<PythonModule>(pyruntime::DYNAMIC_FILTER);
     pyruntime::set_config_access(pyruntime::ConfigAccess {
         dir: module::dir_config::<PythonModule>,
         server: module::server_config::<PythonModule>,

@@ -74,6 +74,15 @@ impl ModuleHooks for PythonModule {
         pyruntime::run_output_filter(f, bb)
     }
 
+    fn input_filter(
+        f: &bindings::Filter,
+        bb: &bindings::Brigade,
+        mode: u32,
+        readbytes: i64,
+    ) -> i32 {
+        pyruntime::run_input_filter(f, bb, mode, readbytes)
+    }
+
     fn child_init(pchild: &Pool, s: &Server) {
         hooks::child_init(pchild, s)
     }

@@ -25,6 +25,62 @@ use std::sync::Arc;
 struct FilterState {
     disabled: Cell<bool>,
     out: Cell<Option<NonNull<Brigade>>>,
+    /// For a `MOD_PYTHON` filter added by `req.add_*_filter`: the Python-level name.
+    name: Option<String>,
+    /// An input filter's output beyond what its reader asked for, handed out next time.
+    held: Cell<Option<NonNull<Brigade>>>,
+}
+
+impl FilterState {
+    fn new(name: Option<String>) -> FilterState {
+        FilterState {
+            disabled: Cell::new(false),
+            out: Cell::new(None),
+            name,
+            held: Cell::new(None),
+        }
+    }
+
+    fn held<'a>(&'a self, f: &'a Filter) -> &'a Brigade {
+        match self.held.get() {
+            // SAFETY: created below in the request pool, reused for the filter's life.
+            Some(b) => unsafe { b.as_ref() },
+            None => {
+                let b = f.new_brigade();
+                self.held.set(Some(NonNull::from(b)));
+                b
+            }
+        }
+    }
+}
+
+/// Gives the reader of an input filter at most `readbytes` of `bb`, keeping the rest.
+fn limit_to_readbytes(
+    state: &FilterState,
+    f: &Filter,
+    bb: &Brigade,
+    mode: u32,
+    readbytes: i64,
+) -> i32 {
+    if mode != bindings::sys::AP_MODE_READBYTES || readbytes <= 0 {
+        return 0;
+    }
+    match bb.length(true) {
+        Ok(len) if len > readbytes as u64 => match bb.move_after(readbytes as u64, state.held(f)) {
+            Ok(()) => 0,
+            Err(_) => bindings::sys::APR_EGENERAL as i32,
+        },
+        _ => 0,
+    }
+}
+
+/// The Apache filter name under which filters registered with `req.register_*_filter` run.
+pub const DYNAMIC_FILTER: &str = "MOD_PYTHON";
+
+/// Gives a `MOD_PYTHON` filter just added to a request the name its handler was registered
+/// under.
+pub(crate) fn name_dynamic(f: &Filter, name: &str) {
+    f.set_ctx(FilterState::new(Some(name.to_string())));
 }
 
 /// One call of the filter: what the Python object reaches while the call runs.
@@ -32,6 +88,9 @@ struct FilterCall {
     filter: NonNull<Filter>,
     bb_in: NonNull<Brigade>,
     state: NonNull<FilterState>,
+    /// For an input filter: the read mode and size asked for, and the caller's brigade,
+    /// which is where written data goes.
+    input: Option<(u32, i64, NonNull<Brigade>)>,
     closed: Cell<bool>,
     passed: Cell<bool>,
     rc: Cell<i32>,
@@ -67,6 +126,10 @@ impl FilterCall {
         unsafe { self.bb_in.as_ref() }
     }
     fn out(&self) -> &Brigade {
+        if let Some((_, _, caller)) = self.input {
+            // SAFETY: the brigade the caller of the input filter is waiting to get filled.
+            return unsafe { caller.as_ref() };
+        }
         // SAFETY: the state lives in the filter context for the request.
         let state = unsafe { self.state.as_ref() };
         match state.out.get() {
@@ -115,6 +178,19 @@ fn read_in<'py>(
         return Err(PyErr::value_error(py, "I/O operation on closed filter"));
     }
     let bb = c.bb_in();
+    if let Some((mode, readbytes, _)) = c.input {
+        let has_data = bb.buckets().any(|b| b.kind() != BucketKind::Flush);
+        if !has_data {
+            let f = c.filter();
+            let fetch = || f.get_brigade(bb, mode, true, readbytes.max(1));
+            let r = if c.owner() {
+                interpreters::detach(py, fetch)
+            } else {
+                fetch()
+            };
+            r.map_err(|_| PyErr::os_error(py, "Input filter read error"))?;
+        }
+    }
     if let Some(first) = bb.first() {
         if first.kind() == BucketKind::Eos {
             bb.delete_first();
@@ -208,6 +284,9 @@ filter_method!(f_write, "write", ["data"], 1, |py, c, a, _slf| {
 filter_method!(f_flush, "flush", [], 0, |py, c, _a, _slf| {
     let out = c.out();
     out.append_flush();
+    if c.input.is_some() {
+        return Ok(py.none());
+    }
     let r = pass(py, c, out);
     out.cleanup();
     r.map_err(|_| PyErr::os_error(py, "Flush failed."))?;
@@ -215,6 +294,10 @@ filter_method!(f_flush, "flush", [], 0, |py, c, _a, _slf| {
 });
 
 filter_method!(f_close, "close", [], 0, |py, c, _a, _slf| {
+    if !c.closed.get() && c.input.is_some() {
+        c.out().append_eos();
+        c.closed.set(true);
+    }
     if !c.closed.get() {
         let out = c.out();
         out.append_eos();
@@ -232,6 +315,20 @@ filter_method!(f_close, "close", [], 0, |py, c, _a, _slf| {
 });
 
 filter_method!(f_pass_on, "pass_on", [], 0, |py, c, _a, _slf| {
+    if let Some((mode, readbytes, caller)) = c.input {
+        let f = c.filter();
+        // SAFETY: the caller's brigade of the running input filter call.
+        let out = unsafe { caller.as_ref() };
+        let fetch = || f.get_brigade(out, mode, true, readbytes.max(1));
+        let r = if c.owner() {
+            interpreters::detach(py, fetch)
+        } else {
+            fetch()
+        };
+        c.passed.set(true);
+        r.map_err(|_| PyErr::os_error(py, "pass_on failed"))?;
+        return Ok(py.none());
+    }
     let r = pass(py, c, c.bb_in());
     c.passed.set(true);
     r.map_err(|_| PyErr::os_error(py, "pass_on failed"))?;
@@ -246,7 +343,7 @@ filter_method!(f_disable, "disable", [], 0, |py, c, _a, _slf| {
 
 // Passes what was written so far, without a FLUSH bucket (the dispatcher's end of call).
 filter_method!(f_pass_written, "_pass_written", [], 0, |py, c, _a, _slf| {
-    if !c.closed.get() {
+    if !c.closed.get() && c.input.is_none() {
         let out = c.out();
         if !out.is_empty() {
             let r = pass(py, c, out);
@@ -309,6 +406,7 @@ unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> 
             return Ok(match (i, handle.get(py)) {
                 (4, Some(c)) => py.bool(c.closed.get()),
                 (4, None) => py.bool(true),
+                (_, Some(c)) => py.bool(c.input.is_some()),
                 _ => py.bool(false),
             });
         }
@@ -416,9 +514,17 @@ pub(crate) fn create_type<'py>(py: Py<'py>, module: &Obj<'py>) -> PyResult<'py, 
     crate::native::create_heap_type(py, module, &SPEC)
 }
 
-fn find_entry<'a>(config: &'a directives::DirConfig, name: &[u8]) -> Option<&'a HandlerEntry> {
-    config
-        .output_filters
+fn find_entry<'a>(
+    config: &'a directives::DirConfig,
+    name: &[u8],
+    input: bool,
+) -> Option<&'a HandlerEntry> {
+    let filters = if input {
+        &config.input_filters
+    } else {
+        &config.output_filters
+    };
+    filters
         .iter()
         .find(|(k, _)| k.as_bytes().eq_ignore_ascii_case(name))
         .map(|(_, e)| e)
@@ -426,24 +532,52 @@ fn find_entry<'a>(config: &'a directives::DirConfig, name: &[u8]) -> Option<&'a 
 
 /// Runs the Python output filter registered under the filter's name for one brigade.
 pub fn run_output_filter(f: &Filter, bb: &Brigade) -> i32 {
+    run_filter(f, bb, None)
+}
+
+/// Runs the Python input filter registered under the filter's name for one read: the
+/// handler reads from the filters before it and writes what the reader (the request body
+/// reader, or the next input filter) gets in `bb`. Modes other than reading bytes or a line
+/// pass straight through.
+pub fn run_input_filter(f: &Filter, bb: &Brigade, mode: u32, readbytes: i64) -> i32 {
+    if mode != bindings::sys::AP_MODE_READBYTES && mode != bindings::sys::AP_MODE_GETLINE {
+        return status(f.get_brigade(bb, mode, true, readbytes));
+    }
+    run_filter(f, bb, Some((mode, readbytes)))
+}
+
+fn run_filter(f: &Filter, bb: &Brigade, input: Option<(u32, i64)>) -> i32 {
+    let passthrough = |f: &Filter| match input {
+        Some((mode, readbytes)) => status(f.get_brigade(bb, mode, true, readbytes)),
+        None => status(f.pass_brigade(bb)),
+    };
     let Some(r) = f.request() else {
-        return status(f.pass_brigade(bb));
+        return passthrough(f);
     };
     let state = match f.ctx::<FilterState>() {
         Some(s) => s,
-        None => f.set_ctx(FilterState {
-            disabled: Cell::new(false),
-            out: Cell::new(None),
-        }),
+        None => f.set_ctx(FilterState::new(None)),
     };
+    // An input filter first hands out what it produced beyond an earlier read's size.
+    if let Some((mode, readbytes)) = input {
+        let held = state.held(f);
+        if !held.is_empty() {
+            bb.append_all(held);
+            return limit_to_readbytes(state, f, bb, mode, readbytes);
+        }
+    }
     if state.disabled.get() {
-        return status(f.pass_brigade(bb));
+        return passthrough(f);
     }
     let Some(config) = crate::dir_config(r) else {
-        return status(f.pass_brigade(bb));
+        return passthrough(f);
     };
-    let Some(entry) = find_entry(&config, f.name()).cloned() else {
-        return status(f.pass_brigade(bb));
+    let name = state.name.as_deref().map(str::as_bytes).unwrap_or(f.name());
+    let Some(entry) = find_entry(&config, name, input.is_some())
+        .cloned()
+        .or_else(|| crate::request::dynamic_filter(r, name, input.is_some()))
+    else {
+        return passthrough(f);
     };
     let interpreter = crate::dispatch::interpreter_for(r, &config, std::slice::from_ref(&entry));
     let interp = match interpreters::acquire(&interpreter) {
@@ -456,12 +590,26 @@ pub fn run_output_filter(f: &Filter, bb: &Brigade) -> i32 {
                 String::from_utf8_lossy(f.name())
             );
             state.disabled.set(true);
-            return status(f.pass_brigade(bb));
+            return passthrough(f);
         }
+    };
+    // An input filter reads into a brigade of its own and fills the caller's `bb`.
+    let bb_in = match input {
+        Some(_) => match state.out.get() {
+            // SAFETY: the filter's own brigade, in the request pool for the filter's life.
+            Some(b) => unsafe { b.as_ref() },
+            None => {
+                let b = f.new_brigade();
+                state.out.set(Some(NonNull::from(b)));
+                b
+            }
+        },
+        None => bb,
     };
     let call = FilterCall {
         filter: NonNull::from(f),
-        bb_in: NonNull::from(bb),
+        bb_in: NonNull::from(bb_in),
+        input: input.map(|(mode, readbytes)| (mode, readbytes, NonNull::from(bb))),
         state: NonNull::from(state),
         closed: Cell::new(false),
         passed: Cell::new(false),
@@ -472,7 +620,16 @@ pub fn run_output_filter(f: &Filter, bb: &Brigade) -> i32 {
         &call as *const FilterCall as *mut FilterCall,
     )));
     interp.enter(|py| {
-        if let Err(e) = dispatch(py, &interp, r, f, &config, &entry, handle.clone()) {
+        if let Err(e) = dispatch(
+            py,
+            &interp,
+            r,
+            f,
+            &config,
+            &entry,
+            handle.clone(),
+            input.is_some(),
+        ) {
             bindings::rlog!(
                 r,
                 bindings::LogLevel::Err,
@@ -487,8 +644,18 @@ pub fn run_output_filter(f: &Filter, bb: &Brigade) -> i32 {
         handle.0.store(std::ptr::null_mut(), Ordering::Release);
     });
     // After an error the filter is transparent: what it did not consume goes on.
-    if state.disabled.get() && !call.closed.get() && !call.passed.get() && !bb.is_empty() {
-        return status(f.pass_brigade(bb));
+    if state.disabled.get() && !call.closed.get() && !call.passed.get() {
+        match input {
+            None if !bb.is_empty() => return status(f.pass_brigade(bb)),
+            Some(_) if bb.is_empty() => return passthrough(f),
+            _ => {}
+        }
+    }
+    if let Some((mode, readbytes)) = input {
+        let rc = limit_to_readbytes(state, f, bb, mode, readbytes);
+        if rc != 0 {
+            return rc;
+        }
     }
     call.rc.get()
 }
@@ -501,6 +668,7 @@ fn status(r: Result<(), bindings::AprError>) -> i32 {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn dispatch<'py>(
     py: Py<'py>,
     interp: &Arc<interpreters::Interpreter>,
@@ -509,6 +677,7 @@ fn dispatch<'py>(
     config: &directives::DirConfig,
     entry: &HandlerEntry,
     handle: Arc<CallHandle>,
+    is_input: bool,
 ) -> PyResult<'py, ()> {
     let req = crate::request::request_object(py, interp, r)?;
     let module = interp.apache_module(py);
@@ -546,7 +715,7 @@ fn dispatch<'py>(
         vec![
             obj,
             handler,
-            py.bool(false),
+            py.bool(is_input),
             py.bool(config.debug()),
             py.bool(config.auto_reload()),
             python_path,

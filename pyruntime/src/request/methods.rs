@@ -571,8 +571,7 @@ request_method!(
             .map(Obj::to_wire_bytes)
             .transpose()?
             .unwrap_or_default();
-        r.add_output_filter(&name)
-            .map_err(|_| PyErr::value_error(py, "bad filter name"))?;
+        add_filter(py, r, &name, false)?;
         Ok(py.none())
     }
 );
@@ -588,8 +587,7 @@ request_method!(
             .map(Obj::to_wire_bytes)
             .transpose()?
             .unwrap_or_default();
-        r.add_input_filter(&name)
-            .map_err(|_| PyErr::value_error(py, "bad filter name"))?;
+        add_filter(py, r, &name, true)?;
         Ok(py.none())
     }
 );
@@ -610,8 +608,116 @@ request_method!(req_finfo, |py, r, _owner, _slf, args, nargs, kw| {
     crate::finfo::finfo_tuple(py, &r.finfo())
 });
 
+/// Adds a filter by name: one registered with `req.register_*_filter` runs as Apache's
+/// `MOD_PYTHON` filter carrying its name; any other name is Apache's own (e.g.
+/// `CONTENT_LENGTH`, `DEFLATE`, or a `PythonOutputFilter`).
+fn add_filter<'py>(
+    py: Py<'py>,
+    r: &bindings::Request,
+    name: &[u8],
+    input: bool,
+) -> PyResult<'py, ()> {
+    let bad = |_| PyErr::value_error(py, "bad filter name");
+    if crate::request::dynamic_filter(r, name, input).is_some() {
+        let dynamic = crate::filter::DYNAMIC_FILTER.as_bytes();
+        let f = if input {
+            r.add_input_filter(dynamic)
+        } else {
+            r.add_output_filter(dynamic)
+        }
+        .map_err(bad)?;
+        if let Some(f) = f {
+            crate::filter::name_dynamic(f, &String::from_utf8_lossy(name));
+        }
+        return Ok(());
+    }
+    if input {
+        r.add_input_filter(name)
+    } else {
+        r.add_output_filter(name)
+    }
+    .map_err(bad)?;
+    Ok(())
+}
+
+/// `req.register_output_filter(name, handler, dir=None)` and the input twin: the filter is
+/// then added by name with `req.add_output_filter(name)` (all such filters share Apache's
+/// registration `MOD_PYTHON`, as in mod_python, plus their own name for this request).
+fn register_filter<'py>(
+    py: Py<'py>,
+    r: &bindings::Request,
+    a: &Args<'py, 3>,
+    input: bool,
+) -> PyResult<'py, Obj<'py>> {
+    let name = a.get(0).map(Obj::str_lossy).unwrap_or_default();
+    let handler_text = a.get(1).map(Obj::str_lossy).unwrap_or_default();
+    let handler = HandlerRef::parse(handler_text.trim())
+        .map_err(|e| PyErr::value_error(py, &format!("register_filter: {e}")))?;
+    let directory = a.get(2).map(|d| {
+        let d = d.str_lossy();
+        if d.ends_with('/') {
+            d
+        } else {
+            d + "/"
+        }
+    });
+    let entry = HandlerEntry {
+        handler,
+        directory,
+        directory_kind: Default::default(),
+        is_location: false,
+        silent: false,
+        origin: directives::Origin {
+            file: "req.register_filter".into(),
+            line: 0,
+        },
+    };
+    if let Some(o) = objects(r) {
+        o.filters.borrow_mut().push((name.clone(), input, entry));
+    }
+    Ok(py.none())
+}
+
+request_method!(
+    req_register_output_filter,
+    |py, r, _owner, _slf, args, nargs, kw| {
+        // SAFETY: CPython's fastcall arguments.
+        let a = unsafe {
+            Args::parse(
+                py,
+                "register_output_filter",
+                ["filter_name", "filter", "dir"],
+                2,
+                args,
+                nargs,
+                kw,
+            )?
+        };
+        register_filter(py, r, &a, false)
+    }
+);
+
+request_method!(
+    req_register_input_filter,
+    |py, r, _owner, _slf, args, nargs, kw| {
+        // SAFETY: CPython's fastcall arguments.
+        let a = unsafe {
+            Args::parse(
+                py,
+                "register_input_filter",
+                ["filter_name", "filter", "dir"],
+                2,
+                args,
+                nargs,
+                kw,
+            )?
+        };
+        register_filter(py, r, &a, true)
+    }
+);
+
 /// The method table of `mp_request`.
-pub(super) static METHODS: Static<[ffi::PyMethodDef; 34]> = Static::new([
+pub(super) static METHODS: Static<[ffi::PyMethodDef; 36]> = Static::new([
     method(
         c"write",
         req_write,
@@ -772,6 +878,16 @@ pub(super) static METHODS: Static<[ffi::PyMethodDef; 34]> = Static::new([
         c"_finfo",
         req_finfo,
         c"_finfo(): r->finfo as a tuple (see req.finfo).",
+    ),
+    method(
+        c"register_output_filter",
+        req_register_output_filter,
+        c"register_output_filter(name, handler, dir=None)",
+    ),
+    method(
+        c"register_input_filter",
+        req_register_input_filter,
+        c"register_input_filter(name, handler, dir=None)",
     ),
     METHODS_END,
 ]);

@@ -61,12 +61,26 @@ pub(crate) struct RequestObjects {
     handle: Arc<RequestHandle>,
     objects: RefCell<Vec<(Arc<Interpreter>, usize)>>,
     dynamic: RefCell<Vec<(HandlerPhase, HandlerEntry)>>,
+    /// Filters registered with `req.register_input_filter`/`register_output_filter`:
+    /// (name, is_input, handler).
+    filters: RefCell<Vec<(String, bool, HandlerEntry)>>,
     body: RefCell<body::BodyState>,
     /// A copy of the configuration at the last phase Python ran in, and the address it was
     /// copied from (to copy again only when it changes).
     snapshot: RefCell<Option<(usize, Rc<DirConfig>)>>,
     /// True once the request pool's cleanup runs: from then on the copy is used.
     cleaning: Cell<bool>,
+}
+
+/// The handler of a filter `req.register_*_filter` registered under `name` for `r`.
+pub(crate) fn dynamic_filter(r: &Request, name: &[u8], input: bool) -> Option<HandlerEntry> {
+    let o = objects(r)?;
+    let filters = o.filters.borrow();
+    filters
+        .iter()
+        .rev()
+        .find(|(n, i, _)| *i == input && n.as_bytes().eq_ignore_ascii_case(name))
+        .map(|(_, _, e)| e.clone())
 }
 
 /// A configuration that is either borrowed live from Apache or a copy kept for cleanups.
@@ -158,6 +172,7 @@ pub(crate) fn request_object<'py>(
                 }),
                 objects: RefCell::new(Vec::new()),
                 dynamic: RefCell::new(Vec::new()),
+                filters: RefCell::new(Vec::new()),
                 body: RefCell::new(body::BodyState::default()),
                 snapshot: RefCell::new(None),
                 cleaning: Cell::new(false),

@@ -1,0 +1,200 @@
+//! Python filters chained with Apache's own and with each other: an input filter that
+//! gunzips the request body (Content-Length and chunked), ours before mod_deflate,
+//! mod_include (and its subrequest) before ours, byte ranges after ours, a gzip output filter
+//! written in Python, and a filter registered from Python for one request.
+
+mod common;
+
+use common::get;
+use test_httpd::Mpm;
+
+const UPPERCASE: &str = include_str!("../../examples/filters/uppercase.py");
+const GUNZIP: &str = include_str!("../../examples/filters/gunzip_input.py");
+const GZIP: &str = include_str!("../../examples/filters/gzip_output.py");
+
+const HANDLERS: &str = r#"
+from mod_python import apache
+
+def handler(req):
+    req.content_type = "text/plain"
+    for i in range(3):
+        req.write("part %d;" % i)
+    return apache.OK
+
+def echo(req):
+    req.write(req.read())
+    return apache.OK
+
+def dynamic(req):
+    req.register_output_filter("SHOUT", "uppercase")
+    req.add_output_filter("SHOUT")
+    req.write("quiet words")
+    return apache.OK
+"#;
+
+const CONFIG: &str = r#"
+PythonPath "['@DOCROOT@'] + sys.path"
+PythonOutputFilter uppercase UPPERCASE
+PythonInputFilter gunzip_input GUNZIP
+PythonOutputFilter gzip_output GZIP
+<Directory "@DOCROOT@">
+  AddOutputFilter UPPERCASE .txt
+</Directory>
+<Location /py>
+  SetHandler mod_python
+  PythonHandler handlers
+</Location>
+<Location /echo>
+  SetHandler mod_python
+  PythonHandler handlers::echo
+  SetInputFilter GUNZIP
+</Location>
+<Location /dynamic>
+  SetHandler mod_python
+  PythonHandler handlers::dynamic
+</Location>
+<Location /gz>
+  SetHandler mod_python
+  PythonHandler handlers
+  SetOutputFilter GZIP
+</Location>
+<Location /deflated>
+  SetHandler mod_python
+  PythonHandler handlers
+  SetOutputFilter UPPERCASE;DEFLATE
+</Location>
+<Directory "@DOCROOT@/ssi">
+  Options +Includes
+  AddOutputFilter INCLUDES;UPPERCASE .shtml
+</Directory>
+"#;
+
+/// Runs python3 to gzip or gunzip bytes (the tests need no compression crate).
+fn python_zip(data: &[u8], compress: bool) -> Vec<u8> {
+    use std::io::Write;
+    let code = if compress {
+        "import gzip,sys; sys.stdout.buffer.write(gzip.compress(sys.stdin.buffer.read()))"
+    } else {
+        "import gzip,sys; sys.stdout.buffer.write(gzip.decompress(sys.stdin.buffer.read()))"
+    };
+    let mut child = std::process::Command::new("/usr/bin/python3")
+        .args(["-c", code])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("python3");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(data)
+        .expect("write");
+    child.wait_with_output().expect("output").stdout
+}
+
+fn start() -> test_httpd::Apache {
+    let files = [
+        ("uppercase.py", UPPERCASE),
+        ("gunzip_input.py", GUNZIP),
+        ("gzip_output.py", GZIP),
+        ("handlers.py", HANDLERS),
+        ("hello.txt", "hello, filter\n"),
+        (
+            "ssi/page.shtml",
+            "before <!--#include virtual=\"/py\" --> after\n",
+        ),
+    ];
+    common::start_with_modules(Mpm::Event, CONFIG, &files, &["deflate", "include"])
+}
+
+#[test]
+fn gunzip_input_filter_changes_the_body_the_handler_reads() {
+    let apache = start();
+    let plain = b"a body that was gzipped on the wire ".repeat(2000);
+    let body = python_zip(&plain, true);
+    let head = format!(
+        "POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut raw = head.into_bytes();
+    raw.extend_from_slice(&body);
+    let r = apache.request(&raw).expect("post");
+    assert_eq!(r.status, 200, "{}", apache.error_log());
+    assert!(
+        r.body == plain,
+        "got {} bytes\n{}",
+        r.body.len(),
+        apache.error_log()
+    );
+    let mut raw =
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n"
+            .to_vec();
+    for part in body.chunks(1000) {
+        raw.extend_from_slice(format!("{:x}\r\n", part.len()).as_bytes());
+        raw.extend_from_slice(part);
+        raw.extend_from_slice(b"\r\n");
+    }
+    raw.extend_from_slice(b"0\r\n\r\n");
+    let r = apache.request(&raw).expect("post chunked");
+    assert!(r.body == plain, "chunked: got {} bytes", r.body.len());
+}
+
+#[test]
+fn ours_before_deflate() {
+    let apache = start();
+    let raw =
+        b"GET /deflated HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAccept-Encoding: gzip\r\n\r\n";
+    let r = apache.request(raw).expect("deflated");
+    assert_eq!(
+        r.header("Content-Encoding"),
+        Some("gzip"),
+        "{:?}",
+        r.headers
+    );
+    assert_eq!(python_zip(&r.body, false), b"PART 0;PART 1;PART 2;");
+}
+
+#[test]
+fn gzip_filter_written_in_python() {
+    let apache = start();
+    let r = get(&apache, "/gz");
+    assert_eq!(
+        r.header("Content-Encoding"),
+        Some("gzip"),
+        "{:?}",
+        r.headers
+    );
+    assert_eq!(python_zip(&r.body, false), b"part 0;part 1;part 2;");
+}
+
+#[test]
+fn includes_and_its_subrequest_before_ours() {
+    let apache = start();
+    let r = get(&apache, "/ssi/page.shtml");
+    assert_eq!(
+        r.text(),
+        "BEFORE PART 0;PART 1;PART 2; AFTER\n",
+        "{}",
+        apache.error_log()
+    );
+}
+
+#[test]
+fn byte_ranges_after_ours() {
+    let apache = start();
+    let raw =
+        b"GET /hello.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\nRange: bytes=0-4\r\n\r\n";
+    let r = apache.request(raw).expect("range");
+    assert_eq!((r.status, r.text().as_str()), (206, "HELLO"));
+}
+
+#[test]
+fn filter_registered_from_python() {
+    let apache = start();
+    assert_eq!(
+        get(&apache, "/dynamic").text(),
+        "QUIET WORDS",
+        "{}",
+        apache.error_log()
+    );
+}
