@@ -1,10 +1,14 @@
 """A small Redis-compatible key-value server as a mod_python connection handler: PING, ECHO,
 GET, SET, DEL and QUIT, in Redis's inline and RESP array forms, enough for `redis-cli`.
 
-    Listen 6380
+    Listen 6380 redis
     <VirtualHost *:6380>
         PythonConnectionHandler minikv
     </VirtualHost>
+
+(The protocol name after the port keeps Apache from deferring the accept until the client
+sends data, which it does for HTTP ports on Linux; a protocol where the server speaks first
+needs it.)
 
 The store is per interpreter and per process (a demonstration, not a database).
 """

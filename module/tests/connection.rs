@@ -13,7 +13,7 @@ const MINIKV: &str = include_str!("../../examples/protocols/minikv.py");
 fn start(mpm: Mpm) -> (Apache, u16) {
     let port = free_port().expect("port");
     let config = format!(
-        "PythonPath \"['@DOCROOT@'] + sys.path\"\nListen 127.0.0.1:{port}\n\
+        "PythonPath \"['@DOCROOT@'] + sys.path\"\nListen 127.0.0.1:{port} kv\n\
          <VirtualHost 127.0.0.1:{port}>\n  ServerName kv.test\n  PythonConnectionHandler minikv\n</VirtualHost>\n"
     );
     (common::start(mpm, &config, &[("minikv.py", MINIKV)]), port)
@@ -92,4 +92,53 @@ fn hundred_concurrent_clients_and_vanishing_ones() {
     assert_eq!(line(&mut r), "+PONG\r\n");
     let log = apache.error_log();
     assert!(!log.contains("Segmentation fault"), "{log}");
+}
+
+/// A client that sends nothing: the handler's read gives up after Apache's `Timeout`, the
+/// error is logged, and the server goes on serving. The listener is given its own protocol
+/// name so Apache does not defer the accept until the client speaks (`AcceptFilter http
+/// data`, the default for HTTP ports on Linux).
+#[test]
+fn reads_respect_apache_timeout() {
+    let port = free_port().expect("port");
+    let config = format!(
+        "Timeout 1\nPythonPath \"['@DOCROOT@'] + sys.path\"\nListen 127.0.0.1:{port} kv\n\
+         <VirtualHost 127.0.0.1:{port}>\n  ServerName kv.test\n  PythonConnectionHandler minikv\n</VirtualHost>\n"
+    );
+    let apache = common::start(Mpm::Event, &config, &[("minikv.py", MINIKV)]);
+    let (_silent, mut r) = client(port);
+    let start = std::time::Instant::now();
+    let mut rest = Vec::new();
+    let _ = r.read_to_end(&mut rest);
+    let waited = start.elapsed();
+    assert!(
+        waited >= Duration::from_millis(800) && waited < Duration::from_secs(10),
+        "{waited:?}"
+    );
+    let (mut s, mut r) = client(port);
+    s.write_all(b"PING\r\n").expect("send");
+    assert_eq!(line(&mut r), "+PONG\r\n", "{}", apache.error_log());
+    let log = apache.error_log();
+    assert!(
+        log.contains("Connection read error: The timeout specified has expired"),
+        "{log}"
+    );
+}
+
+/// The real redis-cli talks to the minikv connection handler.
+#[test]
+fn redis_cli_talks_to_the_connection_handler() {
+    let (_apache, port) = start(Mpm::Event);
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new("redis-cli")
+            .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+            .args(args)
+            .output()
+            .expect("redis-cli (apt-get install redis-tools; scripts/ensure-deps.sh does)");
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    assert_eq!(cli(&["PING"]), "PONG");
+    assert_eq!(cli(&["SET", "greeting", "hello world"]), "OK");
+    assert_eq!(cli(&["GET", "greeting"]), "hello world");
+    assert_eq!(cli(&["ECHO", "é"]), "é");
 }

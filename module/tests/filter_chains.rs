@@ -93,6 +93,10 @@ fn python_zip(data: &[u8], compress: bool) -> Vec<u8> {
 }
 
 fn start() -> test_httpd::Apache {
+    start_mpm(Mpm::Event)
+}
+
+fn start_mpm(mpm: Mpm) -> test_httpd::Apache {
     let files = [
         ("uppercase.py", UPPERCASE),
         ("gunzip_input.py", GUNZIP),
@@ -104,12 +108,18 @@ fn start() -> test_httpd::Apache {
             "before <!--#include virtual=\"/py\" --> after\n",
         ),
     ];
-    common::start_with_modules(Mpm::Event, CONFIG, &files, &["deflate", "include"])
+    common::start_with_modules(mpm, CONFIG, &files, &["deflate", "include"])
 }
 
 #[test]
 fn gunzip_input_filter_changes_the_body_the_handler_reads() {
-    let apache = start();
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        gunzip_under(mpm);
+    }
+}
+
+fn gunzip_under(mpm: Mpm) {
+    let apache = start_mpm(mpm);
     let plain = b"a body that was gzipped on the wire ".repeat(2000);
     let body = python_zip(&plain, true);
     let head = format!(
@@ -197,4 +207,108 @@ fn filter_registered_from_python() {
         "{}",
         apache.error_log()
     );
+}
+
+const METHODS: &str = r#"
+from mod_python import apache
+import time
+
+def slow(req):
+    req.write("first", 0)
+    req.flush()
+    time.sleep(1.5)
+    req.write("second")
+    return apache.OK
+
+def lines(req):
+    req.write("one\ntwo\nthree\n")
+    return apache.OK
+
+def linefilter(filter):
+    # readline, write, attributes; numbers each line
+    n = getattr(filter.req, "_n", 0)
+    line = filter.readline()
+    while line:
+        n += 1
+        filter.write(b"%d:%s" % (n, line))
+        line = filter.readline()
+    filter.req._n = n
+    if line is None:
+        filter.write(("[%s %s %s %s]" % (filter.name, filter.handler, filter.is_input, filter.closed)).encode())
+        filter.close()
+        assert filter.closed
+
+def passfilter(filter):
+    filter.pass_on()
+
+def disablefilter(filter):
+    filter.disable()
+    filter.pass_on()
+"#;
+
+const METHOD_CONFIG: &str = r#"
+PythonPath "['@DOCROOT@'] + sys.path"
+PythonOutputFilter uppercase UPPERCASE
+PythonOutputFilter methods::linefilter NUMBERS
+PythonOutputFilter methods::passfilter PASS
+PythonOutputFilter methods::disablefilter OFF
+<Location /slow>
+  SetHandler mod_python
+  PythonHandler methods::slow
+  SetOutputFilter UPPERCASE
+</Location>
+<Location /lines>
+  SetHandler mod_python
+  PythonHandler methods::lines
+  SetOutputFilter NUMBERS
+</Location>
+<Location /pass>
+  SetHandler mod_python
+  PythonHandler methods::lines
+  SetOutputFilter PASS;OFF
+</Location>
+"#;
+
+/// readline/write/close/pass_on/disable and the filter attributes, under both MPMs; a flush
+/// upstream reaches the client through the Python filter before the response ends.
+#[test]
+fn filter_methods_attributes_and_flush() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        let files = [("methods.py", METHODS), ("uppercase.py", UPPERCASE)];
+        let apache = common::start(mpm, METHOD_CONFIG, &files);
+        assert_eq!(
+            get(&apache, "/lines").text(),
+            "1:one\n2:two\n3:three\n[numbers methods::linefilter False False]",
+            "{mpm:?}\n{}",
+            apache.error_log()
+        );
+        assert_eq!(get(&apache, "/pass").text(), "one\ntwo\nthree\n");
+        // The first part must arrive while the handler still sleeps.
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", apache.port())).expect("connect");
+        s.write_all(b"GET /slow HTTP/1.0\r\nHost: x\r\n\r\n")
+            .expect("send");
+        let start = std::time::Instant::now();
+        let mut got = Vec::new();
+        let mut buf = [0u8; 4096];
+        while !String::from_utf8_lossy(&got).contains("FIRST") {
+            let n = s.read(&mut buf).expect("read");
+            assert!(
+                n > 0,
+                "closed before FIRST: {}",
+                String::from_utf8_lossy(&got)
+            );
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert!(
+            start.elapsed().as_millis() < 1200,
+            "flush did not reach the client: {:?}",
+            start.elapsed()
+        );
+        s.read_to_end(&mut got).expect("rest");
+        assert!(
+            String::from_utf8_lossy(&got).ends_with("FIRSTSECOND"),
+            "{mpm:?}"
+        );
+    }
 }

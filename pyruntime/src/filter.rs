@@ -200,6 +200,12 @@ fn read_in<'py>(
     let mut out: Vec<u8> = Vec::new();
     while limit.is_none_or(|l| out.len() < l) {
         let Some(b) = bb.first() else { break };
+        if b.kind() == BucketKind::Flush && c.input.is_none() && out.is_empty() {
+            // Keep the flush in order on the way out, and go on reading after it.
+            bb.delete_first();
+            c.out().append_flush();
+            continue;
+        }
         if matches!(b.kind(), BucketKind::Eos | BucketKind::Flush) {
             break;
         }
@@ -345,6 +351,13 @@ filter_method!(f_disable, "disable", [], 0, |py, c, _a, _slf| {
 filter_method!(f_pass_written, "_pass_written", [], 0, |py, c, _a, _slf| {
     if !c.closed.get() && c.input.is_none() {
         let out = c.out();
+        // A FLUSH the handler's reads stopped at is passed on: req.flush() upstream still
+        // reaches the client through a Python filter.
+        let bb = c.bb_in();
+        if bb.first().is_some_and(|b| b.kind() == BucketKind::Flush) {
+            bb.delete_first();
+            out.append_flush();
+        }
         if !out.is_empty() {
             let r = pass(py, c, out);
             out.cleanup();
