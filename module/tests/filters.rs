@@ -131,10 +131,12 @@ fn peak_rss_kib(pid: &str) -> u64 {
         .expect("VmHWM")
 }
 
-/// A response of about 640 MiB streamed through the Python filter raises the child's peak
-/// RSS by less than 64 MiB: the filter sees one brigade at a time.
+/// A 2 GiB response streamed through the Python filter raises the child's peak RSS by less
+/// than 64 MiB: the filter sees one brigade at a time.
 #[test]
 fn large_response_streams_through_the_filter_in_bounded_memory() {
+    // 2 GiB: chunks of 65531 bytes written by pages.py.
+    const BIG_CHUNKS: u64 = (2 << 30) / 65531 + 1;
     // One child, so the pid answered is the process that serves the big response.
     let config = format!("ServerLimit 1\nMaxRequestWorkers 25\n{}", config());
     let files = [
@@ -150,7 +152,7 @@ fn large_response_streams_through_the_filter_in_bounded_memory() {
     use std::io::{Read, Write};
     // HTTP/1.0: no chunked framing, the body runs until the server closes.
     stream
-        .write_all(b"GET /big?10240 HTTP/1.0\r\nHost: x\r\n\r\n")
+        .write_all(format!("GET /big?{BIG_CHUNKS} HTTP/1.0\r\nHost: x\r\n\r\n").as_bytes())
         .expect("send");
     let (mut total, mut buf, mut lower) = (0u64, vec![0u8; 1 << 16], false);
     let mut head = Vec::new();
@@ -174,7 +176,7 @@ fn large_response_streams_through_the_filter_in_bounded_memory() {
         total += chunk.len() as u64;
     }
     let after = peak_rss_kib(&pid);
-    assert_eq!(total, 10240 * 65531, "short response");
+    assert_eq!(total, BIG_CHUNKS * 65531, "short response");
     assert!(!lower, "data passed the filter unchanged");
     let growth_mib = after.saturating_sub(before) / 1024;
     eprintln!(
