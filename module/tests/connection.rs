@@ -62,7 +62,13 @@ fn line_protocol_server_answers_inline_and_resp_commands() {
 
 #[test]
 fn hundred_concurrent_clients_and_vanishing_ones() {
-    let (apache, port) = start(Mpm::Event);
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        hundred_clients(mpm);
+    }
+}
+
+fn hundred_clients(mpm: Mpm) {
+    let (apache, port) = start(mpm);
     let threads: Vec<_> = (0..100)
         .map(|i| {
             std::thread::spawn(move || {
@@ -85,7 +91,7 @@ fn hundred_concurrent_clients_and_vanishing_ones() {
         .map(|t| t.join().expect("thread"))
         .filter(|b| *b)
         .count();
-    assert_eq!(ok, 100);
+    assert_eq!(ok, 100, "{mpm:?}");
     // Still serving after the vanished clients.
     let (mut s, mut r) = client(port);
     s.write_all(b"PING\r\n").expect("send");
@@ -100,12 +106,18 @@ fn hundred_concurrent_clients_and_vanishing_ones() {
 /// data`, the default for HTTP ports on Linux).
 #[test]
 fn reads_respect_apache_timeout() {
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        timeout_under(mpm);
+    }
+}
+
+fn timeout_under(mpm: Mpm) {
     let port = free_port().expect("port");
     let config = format!(
         "Timeout 1\nPythonPath \"['@DOCROOT@'] + sys.path\"\nListen 127.0.0.1:{port} kv\n\
          <VirtualHost 127.0.0.1:{port}>\n  ServerName kv.test\n  PythonConnectionHandler minikv\n</VirtualHost>\n"
     );
-    let apache = common::start(Mpm::Event, &config, &[("minikv.py", MINIKV)]);
+    let apache = common::start(mpm, &config, &[("minikv.py", MINIKV)]);
     let (_silent, mut r) = client(port);
     let start = std::time::Instant::now();
     let mut rest = Vec::new();
@@ -113,7 +125,7 @@ fn reads_respect_apache_timeout() {
     let waited = start.elapsed();
     assert!(
         waited >= Duration::from_millis(800) && waited < Duration::from_secs(10),
-        "{waited:?}"
+        "{mpm:?}: {waited:?}"
     );
     let (mut s, mut r) = client(port);
     s.write_all(b"PING\r\n").expect("send");
@@ -128,17 +140,31 @@ fn reads_respect_apache_timeout() {
 /// The real redis-cli talks to the minikv connection handler.
 #[test]
 fn redis_cli_talks_to_the_connection_handler() {
-    let (_apache, port) = start(Mpm::Event);
-    let cli = |args: &[&str]| {
-        let out = std::process::Command::new("redis-cli")
+    for mpm in [Mpm::Event, Mpm::Prefork] {
+        redis_cli_under(mpm);
+    }
+}
+
+fn redis_cli_under(mpm: Mpm) {
+    let (_apache, port) = start(mpm);
+    // Commands on stdin go over one connection: the store is per process, and under prefork
+    // separate connections may reach different children.
+    let cli = |args: &[&str], stdin: &str| {
+        let mut child = std::process::Command::new("redis-cli")
             .args(["-h", "127.0.0.1", "-p", &port.to_string()])
             .args(args)
-            .output()
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
             .expect("redis-cli (apt-get install redis-tools; scripts/ensure-deps.sh does)");
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
+        if let Some(mut input) = child.stdin.take() {
+            input.write_all(stdin.as_bytes()).expect("redis-cli stdin");
+        }
+        let out = child.wait_with_output().expect("redis-cli");
+        String::from_utf8_lossy(&out.stdout).into_owned()
     };
-    assert_eq!(cli(&["PING"]), "PONG");
-    assert_eq!(cli(&["SET", "greeting", "hello world"]), "OK");
-    assert_eq!(cli(&["GET", "greeting"]), "hello world");
-    assert_eq!(cli(&["ECHO", "é"]), "é");
+    assert_eq!(cli(&["PING"], ""), "PONG\n", "{mpm:?}");
+    assert_eq!(cli(&["ECHO", "é"], ""), "é\n");
+    let session = "SET greeting \"hello world\"\nGET greeting\nDEL greeting\nGET greeting\n";
+    assert_eq!(cli(&[], session), "OK\nhello world\n1\n\n", "{mpm:?}");
 }
