@@ -32,6 +32,7 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
         server: module::server_config::<PythonModule>,
     });
     pyruntime::process::set_main_server(s);
+    pyruntime::mod_filter::learn_providers(&module::config_tree());
     let locks = module::server_config::<PythonModule>(s)
         .and_then(|c| {
             c.settings

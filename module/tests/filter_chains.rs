@@ -1,7 +1,8 @@
 //! Python filters chained with Apache's own and with each other: an input filter that
 //! gunzips the request body (Content-Length and chunked), ours before mod_deflate,
 //! mod_include (and its subrequest) before ours, byte ranges after ours, a gzip output filter
-//! written in Python, and a filter registered from Python for one request.
+//! written in Python, filters attached by type and by mod_filter's FilterChain, and filters
+//! (output and input) registered or added from Python for one request.
 
 mod common;
 
@@ -23,6 +24,25 @@ def handler(req):
 
 def echo(req):
     req.write(req.read())
+    return apache.OK
+
+def csv(req):
+    req.content_type = "text/csv"
+    req.write("a,b\n")
+    return apache.OK
+
+def shout(req):
+    req.content_type = "text/x-shout"
+    req.write("chained by mod_filter")
+    return apache.OK
+
+def add_gunzip(req):
+    req.add_input_filter("GUNZIP")
+    return apache.OK
+
+def register_gunzip(req):
+    req.register_input_filter("GUNZIP2", "gunzip_input")
+    req.add_input_filter("GUNZIP2")
     return apache.OK
 
 def dynamic(req):
@@ -48,6 +68,28 @@ PythonOutputFilter gzip_output GZIP
   SetHandler mod_python
   PythonHandler handlers::echo
   SetInputFilter GUNZIP
+</Location>
+<Location /csv>
+  SetHandler mod_python
+  PythonHandler handlers::csv
+  AddOutputFilterByType UPPERCASE text/csv
+</Location>
+FilterDeclare SHOUTF
+FilterProvider SHOUTF UPPERCASE "%{CONTENT_TYPE} =~ m#^text/x-shout#"
+<Location /chain>
+  SetHandler mod_python
+  PythonHandler handlers::shout
+  FilterChain SHOUTF
+</Location>
+<Location /addin>
+  SetHandler mod_python
+  PythonFixupHandler handlers::add_gunzip
+  PythonHandler handlers::echo
+</Location>
+<Location /dynin>
+  SetHandler mod_python
+  PythonFixupHandler handlers::register_gunzip
+  PythonHandler handlers::echo
 </Location>
 <Location /dynamic>
   SetHandler mod_python
@@ -108,7 +150,7 @@ fn start_mpm(mpm: Mpm) -> test_httpd::Apache {
             "before <!--#include virtual=\"/py\" --> after\n",
         ),
     ];
-    common::start_with_modules(mpm, CONFIG, &files, &["deflate", "include"])
+    common::start_with_modules(mpm, CONFIG, &files, &["deflate", "include", "filter"])
 }
 
 #[test]
@@ -207,6 +249,31 @@ fn filter_registered_from_python() {
         "{}",
         apache.error_log()
     );
+}
+
+#[test]
+fn attached_by_type_by_mod_filter_and_from_python() {
+    let apache = start();
+    let csv = get(&apache, "/csv");
+    assert_eq!(csv.text(), "A,B\n", "{}", apache.error_log());
+    assert_eq!(get(&apache, "/chain").text(), "CHAINED BY MOD_FILTER");
+    let plain = b"input filter added by a fixup handler".to_vec();
+    let body = python_zip(&plain, true);
+    for path in ["/addin", "/dynin"] {
+        let mut raw = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        )
+        .into_bytes();
+        raw.extend_from_slice(&body);
+        let r = apache.request(&raw).expect("post");
+        assert!(
+            r.body == plain,
+            "{path}: {:?}\n{}",
+            r.text(),
+            apache.error_log()
+        );
+    }
 }
 
 const METHODS: &str = r#"

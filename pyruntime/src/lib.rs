@@ -14,6 +14,7 @@ mod filter;
 mod finfo;
 pub mod init;
 pub mod interpreters;
+pub mod mod_filter;
 mod native;
 pub mod process;
 pub mod py;
