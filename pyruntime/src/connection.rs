@@ -456,12 +456,9 @@ conn_io!(conn_readline, "readline", ["len"], |py, c, bb, owner, a| {
 });
 
 conn_io!(conn_write, "write", ["data"], |py, c, bb, owner, a| {
-    let data = a
-        .get(0)
-        .map(Obj::to_wire_bytes)
-        .transpose()?
-        .unwrap_or_default();
-    blocking(py, owner, || c.write(bb, &data))
+    let data = a.get(0).map(Obj::to_wire_bytes_obj).transpose()?;
+    let data = data.as_ref().map(Obj::bytes_data).unwrap_or_default();
+    blocking(py, owner, || c.write(bb, data))
         .map_err(|e| PyErr::new_io(py, &format!("Connection write error: {e}")))?;
     Ok(py.none())
 });

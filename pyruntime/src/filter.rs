@@ -222,8 +222,25 @@ fn read_in<'py>(
             }
         }
         let whole = take == data.len();
+        let ended_line = line && take > 0 && data[take - 1] == b'\n';
+        let complete = !whole
+            || ended_line
+            || limit.is_some_and(|l| out.len() + take >= l)
+            || bb
+                .buckets()
+                .nth(1)
+                .is_none_or(|n| matches!(n.kind(), BucketKind::Eos | BucketKind::Flush));
+        if out.is_empty() && complete {
+            // The usual case, one bucket answers the read: one copy, into the bytes object.
+            let obj = py.bytes(&data[..take])?;
+            if !whole {
+                b.split(take)
+                    .map_err(|_| PyErr::os_error(py, "Filter read error"))?;
+            }
+            bb.delete_first();
+            return Ok(obj);
+        }
         out.extend_from_slice(&data[..take]);
-        let ended_line = line && out.last() == Some(&b'\n');
         if !whole {
             b.split(take)
                 .map_err(|_| PyErr::os_error(py, "Filter read error"))?;
@@ -276,13 +293,11 @@ filter_method!(f_write, "write", ["data"], 1, |py, c, a, _slf| {
     if c.closed.get() {
         return Err(PyErr::value_error(py, "I/O operation on closed filter"));
     }
-    let data = a
-        .get(0)
-        .map(Obj::to_wire_bytes)
-        .transpose()?
-        .unwrap_or_default();
-    if !data.is_empty() {
-        c.out().append_copy(&data);
+    // One copy: from the bytes object's own buffer into the bucket.
+    if let Some(data) = a.get(0).map(Obj::to_wire_bytes_obj).transpose()? {
+        if !data.bytes_data().is_empty() {
+            c.out().append_copy(data.bytes_data());
+        }
     }
     Ok(py.none())
 });

@@ -77,14 +77,11 @@ macro_rules! request_method {
 request_method!(req_write, |py, r, owner, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     let a = unsafe { Args::parse(py, "write", ["data", "flush"], 1, args, nargs, kw)? };
-    let data = a
-        .get(0)
-        .map(Obj::to_wire_bytes)
-        .transpose()?
-        .unwrap_or_default();
+    let data = a.get(0).map(Obj::to_wire_bytes_obj).transpose()?;
+    let data = data.as_ref().map(Obj::bytes_data).unwrap_or_default();
     let flush = a.int_or(1, 1)? != 0;
     let send = || {
-        r.write(&data)?;
+        r.write(data)?;
         if flush {
             r.flush()?;
         }
