@@ -249,6 +249,10 @@ pub type FlagFn<M> = fn(&mut Cmd<'_, M>, &mut <M as ModuleHooks>::DirConfig, boo
 /// What a directive handler returns: an error is the sentence Apache prints.
 pub type DirResult = Result<(), String>;
 
+/// Returned as a directive handler's error, lets the next module that knows the directive
+/// handle it too (Apache's `DECLINE_CMD`): how a module observes another module's directive.
+pub const DECLINE: &str = "\x07\x08";
+
 /// What the words of a directive are handed to, by argument shape.
 pub enum DirectiveFn<M: ModuleHooks> {
     /// The whole rest of the line, unparsed (`RAW_ARGS`).
@@ -348,6 +352,12 @@ impl<M: ModuleHooks> Cmd<'_, M> {
     fn text(&self, p: *const c_char) -> Option<&str> {
         // SAFETY: configuration strings are NUL-terminated and live in the config pool.
         unsafe { crate::strings::opt_bytes(p) }.and_then(|b| std::str::from_utf8(b).ok())
+    }
+
+    /// The methods a surrounding `<Limit>`/`<LimitExcept>` restricts the directive to, as a
+    /// bit mask by method number (all bits set outside such a section).
+    pub fn limited_methods(&self) -> i64 {
+        self.raw.limited
     }
 
     /// The directive's name as written.
@@ -500,6 +510,7 @@ unsafe fn run_directive<M: ModuleHooks>(
     });
     match result {
         Ok(()) => std::ptr::null(),
+        Err(msg) if msg == DECLINE => c"\x07\x08".as_ptr(),
         Err(msg) => error_text(parms.pool, &name, &msg),
     }
 }

@@ -88,6 +88,17 @@ pub struct DirConfig {
     pub python_path: Option<Setting<String>>,
     /// `PythonOption`s in order; a `None` value marks a removed key.
     pub options: IndexMap<String, Setting<Option<String>>>,
+    /// The section's `Require` lines (read alongside mod_authz_core), for `req.requires()`.
+    pub requires: Vec<RequireLine>,
+}
+
+/// One `Require` line as written, with the methods it applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequireLine {
+    /// Everything after `Require` (`valid-user`, `user spam eggs`).
+    pub text: String,
+    /// Bit mask by Apache method number (`<Limit>` sections narrow it).
+    pub method_mask: i64,
 }
 
 impl DirConfig {
@@ -182,7 +193,23 @@ impl DirConfig {
             interpreter: child_or_parent(&child.interpreter, &self.interpreter),
             python_path: child_or_parent(&child.python_path, &self.python_path),
             options: replace_by_key(&self.options, &child.options),
+            // As Apache 2.2's core merged them: a section with Require lines replaces them.
+            requires: if child.requires.is_empty() {
+                self.requires.clone()
+            } else {
+                child.requires.clone()
+            },
         }
+    }
+
+    /// The `Require` lines that apply to a request with method number `method`.
+    pub fn requires_for(&self, method: i32) -> Vec<&str> {
+        let bit = 1i64.checked_shl(method.clamp(0, 63) as u32).unwrap_or(0);
+        self.requires
+            .iter()
+            .filter(|r| r.method_mask & bit != 0)
+            .map(|r| r.text.as_str())
+            .collect()
     }
 
     /// The handlers to run for `phase` on a file with extension `ext` (e.g. `.py`): the
@@ -426,6 +453,25 @@ mod tests {
                 line: 7,
             },
         )
+    }
+
+    #[test]
+    fn require_lines_replace_the_parents_and_follow_limit_masks() {
+        let line = |text: &str, method_mask| RequireLine {
+            text: text.into(),
+            method_mask,
+        };
+        let mut parent = DirConfig::for_section(Some("/a"));
+        parent.requires = vec![line("valid-user", -1)];
+        let empty = DirConfig::for_section(Some("/a/b"));
+        assert_eq!(parent.merge(&empty).requires_for(0), ["valid-user"]);
+        let mut child = DirConfig::for_section(Some("/a/b"));
+        // M_GET is 0, M_POST is 2: a <Limit POST> line applies to POST only.
+        child.requires = vec![line("user spam", -1), line("group admin", 1 << 2)];
+        let merged = parent.merge(&child);
+        assert_eq!(merged.requires_for(0), ["user spam"]);
+        assert_eq!(merged.requires_for(2), ["user spam", "group admin"]);
+        assert!(DirConfig::default().requires_for(99).is_empty());
     }
 
     fn section(path: &str, lines: &[(&str, &str)]) -> DirConfig {

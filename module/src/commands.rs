@@ -6,7 +6,7 @@
 
 use crate::PythonModule;
 use bindings::module::{Cmd, Command, CommandTable, DirResult, DirectiveFn};
-use bindings::sys::{ACCESS_CONF, OR_ALL, RSRC_CONF};
+use bindings::sys::{ACCESS_CONF, OR_ALL, OR_AUTHCFG, RSRC_CONF};
 use directives::{
     apply_directive, parse_directive, Context, DirConfig, Origin, Scope, Section, DIRECTIVES,
 };
@@ -15,8 +15,10 @@ type Ctx<'a> = Cmd<'a, PythonModule>;
 
 const PARSE: DirectiveFn<PythonModule> = DirectiveFn::RawArgs(python_directive);
 
-/// Number of entries in [`COMMANDS`] (every directive, plus the terminator).
-pub const COUNT: usize = DIRECTIVES.len() + 1;
+const REQUIRE: DirectiveFn<PythonModule> = DirectiveFn::RawArgs(require_line);
+
+/// Number of entries in [`COMMANDS`] (every directive, `Require`, and the terminator).
+pub const COUNT: usize = DIRECTIVES.len() + 2;
 
 /// Apache's `req_override` bits for a scope.
 const fn override_bits(scope: Scope) -> u32 {
@@ -35,11 +37,37 @@ const fn commands() -> [Command<PythonModule>; COUNT] {
         table[i] = Command::new(d.c_name, &PARSE, override_bits(d.scope), d.c_usage);
         i += 1;
     }
+    table[i] = Command::new(
+        c"Require",
+        &REQUIRE,
+        OR_AUTHCFG,
+        c"(read by mod_python for req.requires(), then handled by mod_authz_core)",
+    );
     table
 }
 
 /// Every directive of mod_python 3.5, with the contexts mod_python allows it in.
 pub static COMMANDS: CommandTable<PythonModule, COUNT> = CommandTable::new(commands());
+
+/// Notes a `Require` line for `req.requires()` and declines it, so mod_authz_core (loaded
+/// before mod_python, hence asked after it) handles it as usual. Lines inside
+/// `<RequireAll>`/`<RequireAny>` land in configurations mod_authz_core discards, as they
+/// should: mod_python 3.5 knew only plain `Require` lines.
+fn require_line(cmd: &mut Ctx<'_>, dir: &mut DirConfig, args: &str) -> DirResult {
+    if !bindings::module::module_loaded("mod_authz_core.c") {
+        // Never accept a Require line nobody enforces: Apache's own error, as without us.
+        return Err(
+            "Invalid command 'Require', perhaps misspelled or defined by a module not \
+                    included in the server configuration (mod_authz_core)"
+                .into(),
+        );
+    }
+    dir.requires.push(directives::RequireLine {
+        text: args.trim().to_string(),
+        method_mask: cmd.limited_methods(),
+    });
+    Err(bindings::module::DECLINE.to_string())
+}
 
 /// Every directive: parse its words, find out where it was written, apply it to the
 /// section's and the server's configuration.

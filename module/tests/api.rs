@@ -111,6 +111,10 @@ fn config() -> String {
         &dir("    AuthType dummy\n    AuthName blah\n    Require valid-user\n    PythonAuthenHandler apitests::auth_type\n    PythonAuthzHandler apitests::auth_type\n    PythonHandler apitests::auth_type"),
     ));
     c.push_str(&vhost(
+        "requires",
+        &dir("    AuthName blah\n    AuthType dummy\n    Require valid-user\n    <Limit POST>\n      Require user spam\n    </Limit>\n    PythonAuthenHandler apitests::req_requires"),
+    ));
+    c.push_str(&vhost(
         "phase_status",
         &dir("    AuthType bogus\n    AuthName bogus\n    Require valid-user\n    PythonAuthenHandler apitests::phase_status_1\n    PythonAuthenHandler apitests::phase_status_2\n    PythonAuthenHandler apitests::phase_status_3\n    PythonAuthzHandler apitests::phase_status_4\n    PythonFixupHandler apitests::phase_status_5\n    PythonFixupHandler apitests::phase_status_6\n    PythonFixupHandler apitests::phase_status_7\n    PythonHandler apitests::phase_status_8\n    PythonCleanupHandler apitests::phase_status_cleanup"),
     ));
@@ -254,6 +258,15 @@ fn basic_auth_with_ascii_and_latin1_credentials() {
 #[test]
 fn auth_type_and_auth_name() {
     assert_eq!(text("auth_type", "/x.py"), "test ok");
+}
+
+/// `req.requires()`: the Require lines as written, those of a `<Limit>` only for its methods
+/// (mod_python 3.5 left it out on httpd 2.4; mod_authz_core still enforces every line).
+#[test]
+fn requires_lists_the_require_lines() {
+    assert_eq!(text("requires", "/x.py"), "test ok");
+    let r = request("requires", "POST", "/x.py", "", b"x=1");
+    assert_eq!(r.text(), "test ok");
 }
 
 #[test]

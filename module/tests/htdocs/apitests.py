@@ -85,6 +85,16 @@ def auth_type(req):
     return apache.OK
 
 
+def req_requires(req):
+    # upstream's tests.py (run by mod_python only on httpd 2.2), plus a <Limit> line
+    expected = ("valid-user", "user spam") if req.method == "POST" else ("valid-user",)
+    if req.requires() == expected:
+        req.write("test ok")
+        return apache.DONE
+    req.write("test failed: %r" % (req.requires(),))
+    return apache.DONE
+
+
 def document_root(req):
     req.write(req.document_root())
     return apache.OK

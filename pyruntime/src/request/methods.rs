@@ -135,6 +135,25 @@ request_method!(req_get_config, |py, r, _owner, slf, args, nargs, kw| {
     new_owned_table(py, unsafe { state_of(slf) }.table_type, entries)
 });
 
+request_method!(req_requires, |py, r, _owner, _slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    unsafe { Args::<0>::parse(py, "requires", [], 0, args, nargs, kw)? };
+    let method = i32::try_from(r.int(bindings::IntField::MethodNumber)).unwrap_or(-1);
+    let lines = crate::dir_config(r)
+        .map(|c| {
+            c.requires_for(method)
+                .into_iter()
+                .map(str::to_string)
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    let items = lines
+        .iter()
+        .map(|l| py.str(l))
+        .collect::<PyResult<'_, Vec<_>>>()?;
+    py.tuple(items)
+});
+
 request_method!(req_get_options, |py, r, _owner, slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "get_options", [], 0, args, nargs, kw)? };
@@ -714,7 +733,7 @@ request_method!(
 );
 
 /// The method table of `mp_request`.
-pub(super) static METHODS: Static<[ffi::PyMethodDef; 36]> = Static::new([
+pub(super) static METHODS: Static<[ffi::PyMethodDef; 37]> = Static::new([
     method(
         c"write",
         req_write,
@@ -734,6 +753,11 @@ pub(super) static METHODS: Static<[ffi::PyMethodDef; 36]> = Static::new([
         c"get_config",
         req_get_config,
         c"get_config(): the mod_python directives in effect.",
+    ),
+    method(
+        c"requires",
+        req_requires,
+        c"requires(): the Require lines for this request's method, as written.",
     ),
     method(
         c"get_options",
