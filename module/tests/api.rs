@@ -4,7 +4,8 @@
 //! post-read-request and trans handlers, internal_redirect, construct_url, body reading
 //! (chunked, large, 100-continue), discard_request_body, register_cleanup, headers_out,
 //! sendfile, handler set in a fixup, no_cache, update_mtime, <Files>, None handler,
-//! SERVER_RETURN, interpreters per directive and directory, attributes and tables.
+//! SERVER_RETURN, interpreters per directive and directory, attributes and tables,
+//! requires() with <Limit>, meets_conditions() for conditional requests.
 
 mod common;
 
@@ -66,6 +67,10 @@ fn config() -> String {
             "SetHandler none\n    PythonFixupHandler apitests::handler_from_fixup",
         ),
         ("no_cache", "PythonHandler apitests::no_cache"),
+        (
+            "meets_conditions",
+            "PythonHandler apitests::meets_conditions",
+        ),
         ("update_mtime", "PythonHandler apitests::update_mtime"),
         ("none_handler", "PythonHandler apitests::none_handler"),
         (
@@ -267,6 +272,28 @@ fn requires_lists_the_require_lines() {
     assert_eq!(text("requires", "/x.py"), "test ok");
     let r = request("requires", "POST", "/x.py", "", b"x=1");
     assert_eq!(r.text(), "test ok");
+}
+
+/// `req.meets_conditions()` answers conditional requests from what the handler set.
+#[test]
+fn meets_conditions_answers_conditional_requests() {
+    let r = get("meets_conditions", "/x.py");
+    assert_eq!((r.status, r.text().as_str()), (200, "fresh body"));
+    let etag = r.header("ETag").expect("ETag set").to_string();
+    let modified = r
+        .header("Last-Modified")
+        .expect("Last-Modified set")
+        .to_string();
+    assert_eq!(modified, "Sun, 09 Sep 2001 01:46:40 GMT");
+    let cond = |h: String| request("meets_conditions", "GET", "/x.py", &h, b"");
+    let r = cond(format!("If-None-Match: {etag}\r\n"));
+    assert_eq!((r.status, r.body.len()), (304, 0));
+    let r = cond(format!("If-Modified-Since: {modified}\r\n"));
+    assert_eq!(r.status, 304);
+    let r = cond("If-Modified-Since: Sat, 08 Sep 2001 00:00:00 GMT\r\n".into());
+    assert_eq!(r.status, 200);
+    let r = cond("If-Match: \"something-else\"\r\n".into());
+    assert_eq!(r.status, 412);
 }
 
 #[test]

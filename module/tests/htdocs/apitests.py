@@ -95,6 +95,18 @@ def req_requires(req):
     return apache.DONE
 
 
+def meets_conditions(req):
+    # the example of upstream's pythonapi.rst, with a fixed modification time
+    req.update_mtime(1000000000)
+    req.set_last_modified()
+    req.set_etag()
+    status = req.meets_conditions()
+    if status != apache.OK:
+        return status
+    req.write("fresh body")
+    return apache.OK
+
+
 def document_root(req):
     req.write(req.document_root())
     return apache.OK
