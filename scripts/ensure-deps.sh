@@ -4,7 +4,7 @@
 # headers) and a Rust toolchain. Safe to run again: it only installs what is not there.
 set -euo pipefail
 
-packages=(apache2 apache2-dev libclang-dev python3 python3-dev python3-cryptography redis-tools libapr1-dev libaprutil1-dev gcc pkg-config curl ca-certificates)
+packages=(apache2 apache2-dev libclang-dev python3 python3-dev python3-cryptography redis-tools libapr1-dev libaprutil1-dev gcc pkg-config curl ca-certificates openssl)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
