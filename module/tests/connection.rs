@@ -35,7 +35,7 @@ fn line(r: &mut BufReader<TcpStream>) -> String {
 
 #[test]
 fn line_protocol_server_answers_inline_and_resp_commands() {
-    for mpm in [Mpm::Event, Mpm::Prefork] {
+    for mpm in Mpm::ALL {
         let (apache, port) = start(mpm);
         let (mut s, mut r) = client(port);
         s.write_all(b"PING\r\n").expect("send");
@@ -62,7 +62,7 @@ fn line_protocol_server_answers_inline_and_resp_commands() {
 
 #[test]
 fn hundred_concurrent_clients_and_vanishing_ones() {
-    for mpm in [Mpm::Event, Mpm::Prefork] {
+    for mpm in Mpm::ALL {
         hundred_clients(mpm);
     }
 }
@@ -106,7 +106,7 @@ fn hundred_clients(mpm: Mpm) {
 /// data`, the default for HTTP ports on Linux).
 #[test]
 fn reads_respect_apache_timeout() {
-    for mpm in [Mpm::Event, Mpm::Prefork] {
+    for mpm in Mpm::ALL {
         timeout_under(mpm);
     }
 }
@@ -140,7 +140,7 @@ fn timeout_under(mpm: Mpm) {
 /// The real redis-cli talks to the minikv connection handler.
 #[test]
 fn redis_cli_talks_to_the_connection_handler() {
-    for mpm in [Mpm::Event, Mpm::Prefork] {
+    for mpm in Mpm::ALL {
         redis_cli_under(mpm);
     }
 }

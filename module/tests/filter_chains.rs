@@ -155,7 +155,7 @@ fn start_mpm(mpm: Mpm) -> test_httpd::Apache {
 
 #[test]
 fn gunzip_input_filter_changes_the_body_the_handler_reads() {
-    for mpm in [Mpm::Event, Mpm::Prefork] {
+    for mpm in Mpm::ALL {
         gunzip_under(mpm);
     }
 }
@@ -336,11 +336,11 @@ PythonOutputFilter methods::disablefilter OFF
 </Location>
 "#;
 
-/// readline/write/close/pass_on/disable and the filter attributes, under both MPMs; a flush
+/// readline/write/close/pass_on/disable and the filter attributes, under all three MPMs; a flush
 /// upstream reaches the client through the Python filter before the response ends.
 #[test]
 fn filter_methods_attributes_and_flush() {
-    for mpm in [Mpm::Event, Mpm::Prefork] {
+    for mpm in Mpm::ALL {
         let files = [("methods.py", METHODS), ("uppercase.py", UPPERCASE)];
         let apache = common::start(mpm, METHOD_CONFIG, &files);
         assert_eq!(

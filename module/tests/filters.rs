@@ -67,7 +67,7 @@ PythonOutputFilter broken BROKEN
 
 #[test]
 fn uppercase_filter_over_files_and_handlers() {
-    for mpm in [Mpm::Event, Mpm::Prefork] {
+    for mpm in Mpm::ALL {
         let apache = start(
             mpm,
             &config(),

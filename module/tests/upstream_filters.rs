@@ -84,7 +84,7 @@ fn vhost_get(apache: &test_httpd::Apache, host: &str) -> String {
 
 #[test]
 fn upstream_filter_and_connection_handler_tests() {
-    for mpm in [Mpm::Event, Mpm::Prefork] {
+    for mpm in Mpm::ALL {
         let conport = free_port().expect("port");
         let config = [
             // A first virtual host catches requests for names not listed.
