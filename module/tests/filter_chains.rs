@@ -293,6 +293,9 @@ def lines(req):
 
 def linefilter(filter):
     # readline, write, attributes; numbers each line
+    assert filter.softspace == 0 and not hasattr(filter, "non_existent")
+    filter.softspace = 1
+    assert filter.softspace == 1
     n = getattr(filter.req, "_n", 0)
     line = filter.readline()
     while line:

@@ -114,6 +114,8 @@ struct FilterObject {
     /// req, name, handler, dir (strong references).
     attrs: [*mut ffi::PyObject; 4],
     handle: ManuallyDrop<Arc<CallHandle>>,
+    /// mod_python's writable `softspace` member (zeroed by the allocator).
+    softspace: c_int,
 }
 
 impl FilterCall {
@@ -463,14 +465,43 @@ unsafe extern "C" fn set_req(
     0
 }
 
-const fn getsets() -> [ffi::PyGetSetDef; 7] {
+unsafe extern "C" fn get_softspace(slf: *mut ffi::PyObject, _c: *mut c_void) -> *mut ffi::PyObject {
+    trampoline(|py| {
+        // SAFETY: slf is an mp_filter.
+        py.int(i64::from(unsafe {
+            (*(slf as *mut FilterObject)).softspace
+        }))
+    })
+}
+
+unsafe extern "C" fn set_softspace(
+    slf: *mut ffi::PyObject,
+    value: *mut ffi::PyObject,
+    _c: *mut c_void,
+) -> c_int {
+    // SAFETY: slf is an mp_filter; value is NULL (delete) or a valid object.
+    unsafe {
+        let v = if value.is_null() {
+            0
+        } else {
+            ffi::PyLong_AsLong(value)
+        };
+        if v == -1 && !ffi::PyErr_Occurred().is_null() {
+            return -1;
+        }
+        (*(slf as *mut FilterObject)).softspace = c_int::try_from(v).unwrap_or(1);
+    }
+    0
+}
+
+const fn getsets() -> [ffi::PyGetSetDef; 8] {
     let mut out = [ffi::PyGetSetDef {
         name: std::ptr::null(),
         get: None,
         set: None,
         doc: std::ptr::null(),
         closure: std::ptr::null_mut(),
-    }; 7];
+    }; 8];
     let mut i = 0;
     while i < 4 {
         out[i] = ffi::PyGetSetDef {
@@ -496,10 +527,17 @@ const fn getsets() -> [ffi::PyGetSetDef; 7] {
         doc: std::ptr::null(),
         closure: without_provenance_mut(5),
     };
+    out[6] = ffi::PyGetSetDef {
+        name: c"softspace".as_ptr(),
+        get: Some(get_softspace),
+        set: Some(set_softspace),
+        doc: std::ptr::null(),
+        closure: std::ptr::null_mut(),
+    };
     out
 }
 
-static GETSET: Static<[ffi::PyGetSetDef; 7]> = Static::new(getsets());
+static GETSET: Static<[ffi::PyGetSetDef; 8]> = Static::new(getsets());
 
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     // SAFETY: the last reference is gone: release attributes, drop the handle, free, and
