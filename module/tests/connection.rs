@@ -137,6 +137,24 @@ fn timeout_under(mpm: Mpm) {
     );
 }
 
+/// Stopping Apache while a handler waits on a silent client ends the handler quietly: the
+/// read sees the end of the stream, not an error with a traceback. (Under event the MPM's
+/// closing of the socket does not wake the waiting thread; the parent kills the child after
+/// its reclaim delay, so there is nothing to check there.)
+#[test]
+fn stopping_the_server_ends_waiting_handlers_quietly() {
+    let mpm = Mpm::Worker;
+    let (mut apache, port) = start(mpm);
+    let (_silent, _r) = client(port);
+    let (mut s, mut r) = client(port);
+    s.write_all(b"PING\r\n").expect("send");
+    assert_eq!(line(&mut r), "+PONG\r\n");
+    std::thread::sleep(Duration::from_millis(300));
+    apache.stop();
+    let log = apache.error_log();
+    assert!(!log.contains("Traceback"), "{mpm:?}\n{log}");
+}
+
 /// The real redis-cli talks to the minikv connection handler.
 #[test]
 fn redis_cli_talks_to_the_connection_handler() {

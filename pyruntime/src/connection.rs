@@ -427,14 +427,27 @@ fn blocking<R>(py: Py<'_>, owner: bool, f: impl FnOnce() -> R) -> R {
     }
 }
 
+/// A read's outcome as Python sees it: a failure is `OSError`, except while the server is
+/// stopping, when the MPM closes the sockets of connections still open to wake their
+/// threads: then it is the end of the stream, so a handler waiting on an idle client ends
+/// without a traceback.
+fn read_result<'py>(py: Py<'py>, r: Result<Vec<u8>, bindings::AprError>) -> PyResult<'py, Vec<u8>> {
+    r.or_else(|e| {
+        let state = bindings::module::mpm_query(bindings::sys::AP_MPMQ_MPM_STATE as i32);
+        if state == Some(bindings::sys::AP_MPMQ_STOPPING as i32) {
+            return Ok(Vec::new());
+        }
+        Err(PyErr::new_io(py, &format!("Connection read error: {e}")))
+    })
+}
+
 conn_io!(conn_read, "read", ["len"], |py, c, bb, owner, a| {
     let len = a.int_or(0, 8192)?;
     let mut out = Vec::new();
     if len < 0 {
         // -1: until the client closes.
         loop {
-            let chunk = blocking(py, owner, || c.read(bb, 65536, false))
-                .map_err(|e| PyErr::new_io(py, &format!("Connection read error: {e}")))?;
+            let chunk = read_result(py, blocking(py, owner, || c.read(bb, 65536, false)))?;
             if chunk.is_empty() {
                 break;
             }
@@ -442,16 +455,14 @@ conn_io!(conn_read, "read", ["len"], |py, c, bb, owner, a| {
         }
     } else {
         let want = usize::try_from(len).unwrap_or(8192);
-        out = blocking(py, owner, || c.read(bb, want, false))
-            .map_err(|e| PyErr::new_io(py, &format!("Connection read error: {e}")))?;
+        out = read_result(py, blocking(py, owner, || c.read(bb, want, false)))?;
     }
     py.bytes(&out)
 });
 
 conn_io!(conn_readline, "readline", ["len"], |py, c, bb, owner, a| {
     let len = usize::try_from(a.int_or(0, 65536)?).unwrap_or(65536);
-    let line = blocking(py, owner, || c.read(bb, len, true))
-        .map_err(|e| PyErr::new_io(py, &format!("Connection read error: {e}")))?;
+    let line = read_result(py, blocking(py, owner, || c.read(bb, len, true)))?;
     py.bytes(&line)
 });
 
