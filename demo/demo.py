@@ -1,4 +1,5 @@
-"""The demo site: a page, a form and a request inspector, all from one mod_python handler."""
+"""The demo site: a page, a form, a request inspector and a page passed through a Python
+output filter, all from this one module."""
 
 import html
 import sys
@@ -11,7 +12,8 @@ PAGE = """<!doctype html>
 <style>body{{font-family:sans-serif;max-width:46em;margin:2em auto}}
 td,th{{text-align:left;padding:.2em .8em}} code{{background:#eee}}</style></head>
 <body><h1>{title}</h1>{body}
-<p><a href="/">home</a> · <a href="/form">form</a> · <a href="/info?x=1">request info</a></p>
+<p><a href="/">home</a> · <a href="/form">form</a> · <a href="/info?x=1">request info</a>
+· <a href="/shout">filtered</a></p>
 </body></html>
 """
 
@@ -52,7 +54,24 @@ def info(req):
     return page(req, "Request info", "<table>%s</table>" % table)
 
 
-ROUTES = {"/": home, "/form": form, "/info": info}
+def shout_filter(filter):
+    """An output filter: upper-cases the page as it streams (more in examples/filters/)."""
+    data = filter.read()
+    while data:
+        filter.write(data.upper())
+        data = filter.read()
+    if data is None:
+        filter.close()
+
+
+def shout(req):
+    req.register_output_filter("SHOUT", "demo::shout_filter")
+    req.add_output_filter("SHOUT")
+    body = "<p>This handler wrote its page in lower case; a Python output filter changed it.</p>"
+    return page(req, "An output filter", body)
+
+
+ROUTES = {"/": home, "/form": form, "/info": info, "/shout": shout}
 
 
 def handler(req):
