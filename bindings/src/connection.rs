@@ -163,16 +163,7 @@ impl Connection {
             sys::AP_MODE_READBYTES
         };
         let n = i64::try_from(max.max(1)).unwrap_or(i64::MAX);
-        // SAFETY: the connection's live input filter chain; scratch is ours.
-        let rc = unsafe {
-            sys::ap_get_brigade(
-                self.rec().input_filters,
-                scratch.as_raw(),
-                mode,
-                sys::APR_BLOCK_READ,
-                n,
-            )
-        };
+        let rc = self.get_brigade_waiting(scratch, mode, n);
         if rc == sys::APR_EOF as i32 {
             scratch.cleanup();
             return Ok(Vec::new());
@@ -181,6 +172,64 @@ impl Connection {
         let data = scratch.flatten();
         scratch.cleanup();
         data
+    }
+
+    /// A blocking `ap_get_brigade` on the connection's input filters that waits at most the
+    /// server's `Timeout`, in slices of a second when the socket is plain TCP, so that a
+    /// stopping server is noticed (the event MPM closes a waiting connection's socket, which
+    /// does not wake a thread already in `poll`). TLS connections wait in one piece: a
+    /// timeout in the middle of mod_ssl's reads is not safe to retry.
+    fn get_brigade_waiting(&self, bb: &crate::Brigade, mode: sys::ap_input_mode_t, n: i64) -> i32 {
+        let get = || {
+            // SAFETY: the connection's live input filter chain; bb is the caller's.
+            unsafe {
+                sys::ap_get_brigade(
+                    self.rec().input_filters,
+                    bb.as_raw(),
+                    mode,
+                    sys::APR_BLOCK_READ,
+                    n,
+                )
+            }
+        };
+        // SAFETY: the connection's own socket, NULL for secondary connections (checked).
+        let sock = unsafe { sys::ap_get_conn_socket(self.0.get()) };
+        // SAFETY: base_server is a live server_rec.
+        let total = unsafe { (*self.rec().base_server).timeout };
+        const SLICE: i64 = 1_000_000;
+        if sock.is_null() || total <= SLICE || self.is_https() {
+            return get();
+        }
+        // SAFETY: sock is the connection's live socket, used only by this thread.
+        unsafe { sys::apr_socket_timeout_set(sock, SLICE) };
+        let mut waited = 0;
+        let rc = loop {
+            let rc = get();
+            waited += SLICE;
+            // Partial data (a line not yet complete) stays in bb; the next read appends.
+            if rc == sys::APR_TIMEUP as i32 && waited < total && !crate::module::mpm_stopping() {
+                continue;
+            }
+            break rc;
+        };
+        // SAFETY: as above; restores what the core set for the connection.
+        unsafe { sys::apr_socket_timeout_set(sock, total) };
+        rc
+    }
+
+    /// True when the connection uses TLS (mod_ssl's `ssl_is_https`, if loaded).
+    pub fn is_https(&self) -> bool {
+        type IsHttps = unsafe extern "C" fn(*mut sys::conn_rec) -> std::ffi::c_int;
+        // SAFETY: mod_ssl registers "ssl_is_https" with exactly this signature.
+        unsafe {
+            match sys::apr_dynamic_fn_retrieve(c"ssl_is_https".as_ptr()) {
+                Some(f) => {
+                    let f: IsHttps = std::mem::transmute::<unsafe extern "C" fn(), IsHttps>(f);
+                    f(self.0.get()) != 0
+                }
+                None => false,
+            }
+        }
     }
 
     /// A brigade for [`Connection::read`] to reuse (in the connection pool).

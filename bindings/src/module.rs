@@ -767,6 +767,11 @@ pub fn mpm_query(code: i32) -> Option<i32> {
     (status == sys::APR_SUCCESS as i32).then_some(result)
 }
 
+/// True once the MPM is stopping this process (`AP_MPMQ_MPM_STATE` is `AP_MPMQ_STOPPING`).
+pub fn mpm_stopping() -> bool {
+    mpm_query(sys::AP_MPMQ_MPM_STATE as i32) == Some(sys::AP_MPMQ_STOPPING as i32)
+}
+
 /// Adds `component` (e.g. `mod_python/3.5.0`) to the `Server:` header and the start-up line.
 pub fn add_version_component(pconf: &Pool, component: &str) {
     if let Ok(c) = pconf.strdup(component.as_bytes()) {

@@ -785,17 +785,7 @@ impl Request {
 
     /// True when the connection uses TLS (mod_ssl's `ssl_is_https`, if loaded).
     pub fn is_https(&self) -> bool {
-        type IsHttps = unsafe extern "C" fn(*mut sys::conn_rec) -> std::ffi::c_int;
-        // SAFETY: mod_ssl registers "ssl_is_https" with exactly this signature.
-        unsafe {
-            match sys::apr_dynamic_fn_retrieve(c"ssl_is_https".as_ptr()) {
-                Some(f) => {
-                    let f: IsHttps = std::mem::transmute::<unsafe extern "C" fn(), IsHttps>(f);
-                    f(self.rec().connection) != 0
-                }
-                None => false,
-            }
-        }
+        self.connection().is_https()
     }
 
     /// An SSL variable (mod_ssl's `ssl_var_lookup`), `None` without mod_ssl or value.

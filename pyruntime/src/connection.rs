@@ -433,8 +433,7 @@ fn blocking<R>(py: Py<'_>, owner: bool, f: impl FnOnce() -> R) -> R {
 /// without a traceback.
 fn read_result<'py>(py: Py<'py>, r: Result<Vec<u8>, bindings::AprError>) -> PyResult<'py, Vec<u8>> {
     r.or_else(|e| {
-        let state = bindings::module::mpm_query(bindings::sys::AP_MPMQ_MPM_STATE as i32);
-        if state == Some(bindings::sys::AP_MPMQ_STOPPING as i32) {
+        if bindings::module::mpm_stopping() {
             return Ok(Vec::new());
         }
         Err(PyErr::new_io(py, &format!("Connection read error: {e}")))
