@@ -68,13 +68,26 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
 pub fn child_init(pchild: &Pool, s: &Server) {
     init::after_fork();
     pyruntime::process::child_init_locks(pchild);
-    if let Some(config) = module::server_config::<PythonModule>(s) {
-        let path = config
-            .settings
-            .python_path
-            .as_ref()
-            .map(|p| p.value.as_str());
-        pyruntime::run_imports(s, &config.imports, path);
+    // The main server's imports run in reverse declaration order, as mod_python runs them.
+    // mod_python silently ignores those written inside a <VirtualHost>; we run them too,
+    // after, with the virtual host's PythonPath.
+    let mut main_count = 0;
+    let mut server = Some(s);
+    while let Some(srv) = server {
+        if let Some(config) = module::server_config::<PythonModule>(srv) {
+            let own = config.imports.get(main_count.min(config.imports.len())..);
+            let own: Vec<_> = own.unwrap_or_default().iter().rev().cloned().collect();
+            if !srv.is_virtual() {
+                main_count = config.imports.len();
+            }
+            let path = config
+                .settings
+                .python_path
+                .as_ref()
+                .map(|p| p.value.as_str());
+            pyruntime::run_imports(srv, &own, path);
+        }
+        server = srv.next();
     }
     pchild.cleanup_register(pyruntime::run_child_cleanups);
 }

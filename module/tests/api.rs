@@ -24,7 +24,8 @@ fn dir(handler_lines: &str) -> String {
 
 fn config() -> String {
     let mut c = String::from(
-        "PythonPath \"['@DOCROOT@'] + sys.path\"\nPythonImport importmod::init import.test\n",
+        "PythonPath \"['@DOCROOT@'] + sys.path\"\nPythonImport importmod::init import.test\n\
+         PythonImport importmod::first import.test\nPythonImport importmod::second import.test\n",
     );
     // The first virtual host answers requests for names no other one has: make them fail
     // loudly, so a misrouted test cannot pass by accident.
@@ -91,7 +92,6 @@ fn config() -> String {
             "module_functions",
             "PythonHandler apitests::module_functions",
         ),
-        ("import", "PythonHandler apitests::import_check"),
         (
             "global_lock",
             "PythonHandler apitests::global_lock\n    PythonOption counter @ROOT@/counter",
@@ -114,6 +114,13 @@ fn config() -> String {
     c.push_str(&vhost(
         "auth_type",
         &dir("    AuthType dummy\n    AuthName blah\n    Require valid-user\n    PythonAuthenHandler apitests::auth_type\n    PythonAuthzHandler apitests::auth_type\n    PythonHandler apitests::auth_type"),
+    ));
+    c.push_str(&vhost(
+        "import",
+        &format!(
+            "  PythonImport importmod::in_vhost import.test\n{}",
+            dir("    PythonHandler apitests::import_check")
+        ),
     ));
     c.push_str(&vhost(
         "requires",
@@ -502,6 +509,9 @@ fn apache_module_functions() {
     );
 }
 
+/// PythonImports run at child start in their interpreter: the main server's in reverse
+/// declaration order (as mod_python runs them), then those inside a virtual host (which
+/// mod_python ignored).
 #[test]
 fn python_import_runs_at_child_start_in_its_interpreter() {
     assert_eq!(text("import", "/x.py"), "test ok");

@@ -415,7 +415,12 @@ def module_functions(req):
 def import_check(req):
     import sys
     mod = sys.modules.get("importmod")
-    req.write("test ok" if mod is not None and mod.initialized else "not imported: %r" % mod)
+    if mod is None or not mod.initialized:
+        req.write("not imported: %r" % mod)
+    elif mod.order != ["second", "first", "init", "in_vhost"]:
+        req.write("imports ran in the order %r" % mod.order)
+    else:
+        req.write("test ok")
     return apache.OK
 
 
