@@ -580,15 +580,8 @@ request_method!(
     req_add_output_filter,
     |py, r, _owner, _slf, args, nargs, kw| {
         // SAFETY: CPython's fastcall arguments.
-        let a =
-            unsafe { Args::parse(py, "add_output_filter", ["filter_name"], 1, args, nargs, kw)? };
-        let name = a
-            .get(0)
-            .map(Obj::to_wire_bytes)
-            .transpose()?
-            .unwrap_or_default();
-        add_filter(py, r, &name, false)?;
-        Ok(py.none())
+        let a = unsafe { Args::parse(py, "add_output_filter", FILTER_NAME, 1, args, nargs, kw)? };
+        add_filter(py, r, &a, false)
     }
 );
 
@@ -596,15 +589,8 @@ request_method!(
     req_add_input_filter,
     |py, r, _owner, _slf, args, nargs, kw| {
         // SAFETY: CPython's fastcall arguments.
-        let a =
-            unsafe { Args::parse(py, "add_input_filter", ["filter_name"], 1, args, nargs, kw)? };
-        let name = a
-            .get(0)
-            .map(Obj::to_wire_bytes)
-            .transpose()?
-            .unwrap_or_default();
-        add_filter(py, r, &name, true)?;
-        Ok(py.none())
+        let a = unsafe { Args::parse(py, "add_input_filter", FILTER_NAME, 1, args, nargs, kw)? };
+        add_filter(py, r, &a, true)
     }
 );
 
@@ -627,12 +613,22 @@ request_method!(req_finfo, |py, r, _owner, _slf, args, nargs, kw| {
 /// Adds a filter by name: one registered with `req.register_*_filter` runs as Apache's
 /// `MOD_PYTHON` filter carrying its name; any other name is Apache's own (e.g.
 /// `CONTENT_LENGTH`, `DEFLATE`, or a `PythonOutputFilter`).
+const FILTER_NAME: [&str; 1] = ["filter_name"];
+
+/// `req.add_output_filter(name)` and the input twin: a filter registered with Apache, or one
+/// registered for this request with `req.register_*_filter` (run through `MOD_PYTHON`).
 fn add_filter<'py>(
     py: Py<'py>,
     r: &bindings::Request,
-    name: &[u8],
+    a: &Args<'py, 1>,
     input: bool,
-) -> PyResult<'py, ()> {
+) -> PyResult<'py, Obj<'py>> {
+    let name = a
+        .get(0)
+        .map(Obj::to_wire_bytes)
+        .transpose()?
+        .unwrap_or_default();
+    let name = name.as_slice();
     let bad = |_| PyErr::value_error(py, "bad filter name");
     if crate::request::dynamic_filter(r, name, input).is_some() {
         let dynamic = crate::filter::DYNAMIC_FILTER.as_bytes();
@@ -645,7 +641,7 @@ fn add_filter<'py>(
         if let Some(f) = f {
             crate::filter::name_dynamic(f, &String::from_utf8_lossy(name));
         }
-        return Ok(());
+        return Ok(py.none());
     }
     if input {
         r.add_input_filter(name)
@@ -653,8 +649,10 @@ fn add_filter<'py>(
         r.add_output_filter(name)
     }
     .map_err(bad)?;
-    Ok(())
+    Ok(py.none())
 }
+
+const REGISTER_FILTER: [&str; 3] = ["filter_name", "filter", "dir"];
 
 /// `req.register_output_filter(name, handler, dir=None)` and the input twin: the filter is
 /// then added by name with `req.add_output_filter(name)` (all such filters share Apache's
@@ -697,18 +695,9 @@ fn register_filter<'py>(
 request_method!(
     req_register_output_filter,
     |py, r, _owner, _slf, args, nargs, kw| {
+        let name = "register_output_filter";
         // SAFETY: CPython's fastcall arguments.
-        let a = unsafe {
-            Args::parse(
-                py,
-                "register_output_filter",
-                ["filter_name", "filter", "dir"],
-                2,
-                args,
-                nargs,
-                kw,
-            )?
-        };
+        let a = unsafe { Args::parse(py, name, REGISTER_FILTER, 2, args, nargs, kw)? };
         register_filter(py, r, &a, false)
     }
 );
@@ -716,18 +705,9 @@ request_method!(
 request_method!(
     req_register_input_filter,
     |py, r, _owner, _slf, args, nargs, kw| {
+        let name = "register_input_filter";
         // SAFETY: CPython's fastcall arguments.
-        let a = unsafe {
-            Args::parse(
-                py,
-                "register_input_filter",
-                ["filter_name", "filter", "dir"],
-                2,
-                args,
-                nargs,
-                kw,
-            )?
-        };
+        let a = unsafe { Args::parse(py, name, REGISTER_FILTER, 2, args, nargs, kw)? };
         register_filter(py, r, &a, true)
     }
 );
