@@ -276,8 +276,7 @@ impl Brigade {
 
     /// Moves every bucket of `other` to the end of this brigade (`APR_BRIGADE_CONCAT`).
     pub fn append_all(&self, other: &Brigade) {
-        // SAFETY: two live brigades of the same allocator family; the ring splice keeps both
-        // rings well formed.
+        // SAFETY: two live brigades; the ring splice keeps both rings well formed.
         unsafe { sys::brigade_concat(self.as_raw(), other.as_raw()) }
     }
 
@@ -289,8 +288,9 @@ impl Brigade {
     pub fn move_after(&self, bytes: u64, into: &Brigade) -> Result<(), AprError> {
         let mut after: *mut sys::apr_bucket = std::ptr::null_mut();
         let point = i64::try_from(bytes).unwrap_or(i64::MAX);
-        // SAFETY: a live brigade; `after` receives the first bucket past the point (or the
-        // sentinel), and split_ex moves from there to a scratch brigade we then append.
+        // `after` receives the first bucket past the point (or the sentinel); split_ex moves from
+        // there to a scratch brigade we then append.
+        // SAFETY: a live brigade; `after` is one of its buckets or its sentinel.
         unsafe {
             let rc = sys::apr_brigade_partition(self.as_raw(), point, &mut after);
             if rc != sys::APR_SUCCESS as i32 && rc != sys::APR_INCOMPLETE as i32 {

@@ -116,8 +116,8 @@ impl Filter {
         };
         let boxed: &mut Box<dyn std::any::Any> = pool.alloc(Box::new(value));
         let ptr = boxed as *mut Box<dyn std::any::Any>;
-        // SAFETY: writing the ctx field of the live filter on its thread; the box lives in the
-        // pool of the filter's request or connection.
+        // The box lives in the pool of the filter's request or connection.
+        // SAFETY: writing the ctx field of the live filter, on its thread.
         unsafe {
             (*self.0.get()).ctx = ptr as *mut std::ffi::c_void;
             (*ptr)

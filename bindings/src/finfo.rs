@@ -41,8 +41,7 @@ pub struct FileInfo {
 
 impl FileInfo {
     pub(crate) fn from_raw(f: &sys::apr_finfo_t) -> FileInfo {
-        // SAFETY: fname/name are NULL or strings in the pool the finfo was filled from,
-        // alive for this call; they are copied.
+        // SAFETY: fname/name are NULL or strings in the finfo's pool, alive here; they are copied.
         let (fname, name) = unsafe {
             (
                 opt_bytes(f.fname).map(<[u8]>::to_vec),

@@ -85,9 +85,9 @@ pub fn server_enabled(s: Option<&Server>, level: LogLevel) -> bool {
     match s {
         None => true,
         Some(s) => {
+            let (server, index) = (s.as_raw(), module_index());
             // SAFETY: a live server_rec; the function only reads its log configuration.
-            let configured =
-                unsafe { sys::ap_get_server_module_loglevel(s.as_raw(), module_index()) };
+            let configured = unsafe { sys::ap_get_server_module_loglevel(server, index) };
             level <= LogLevel::Notice || configured >= level as i32
         }
     }

@@ -376,8 +376,7 @@ impl<M: ModuleHooks> Cmd<'_, M> {
     pub fn sections(&self) -> Vec<(String, String)> {
         let mut out = Vec::new();
         let d = self.raw.directive;
-        // SAFETY: the directive tree lives in the config pool during configuration; we only
-        // follow parent links up to the root (NULL).
+        // SAFETY: the directive tree lives in the config pool; we follow parent links up to NULL.
         unsafe {
             let mut p = if d.is_null() { d } else { (*d).parent };
             while !p.is_null() {
@@ -403,10 +402,11 @@ impl<M: ModuleHooks> Cmd<'_, M> {
     /// The configuration file the directive is in.
     pub fn file(&self) -> Option<&str> {
         let d = self.raw.directive;
+        if d.is_null() {
+            return None;
+        }
         // SAFETY: as in `section`.
-        (!d.is_null())
-            .then(|| self.text(unsafe { (*d).filename }))
-            .flatten()
+        self.text(unsafe { (*d).filename })
     }
 
     /// The line of the directive.
@@ -428,8 +428,8 @@ impl<M: ModuleHooks> Cmd<'_, M> {
     /// The module's configuration of the server being configured.
     pub fn server_config(&mut self) -> &mut M::ServerConfig {
         let m = M::module().as_raw();
-        // SAFETY: the slot holds the M::ServerConfig made by create_server_config::<M>; Apache
-        // configures one directive at a time, and &mut self keeps this borrow unique.
+        // Apache configures one directive at a time, and &mut self keeps this borrow unique.
+        // SAFETY: the slot holds the M::ServerConfig made by create_server_config::<M>.
         unsafe {
             &mut *(sys::module_config(self.server().module_config_raw(), m) as *mut M::ServerConfig)
         }
@@ -439,8 +439,8 @@ impl<M: ModuleHooks> Cmd<'_, M> {
 /// The per-directory config Apache merged for this request.
 pub fn dir_config<M: ModuleHooks>(r: &Request) -> Option<&M::DirConfig> {
     let m = M::module().as_raw();
-    // SAFETY: our slot in per_dir_config holds NULL or an M::DirConfig made by our
-    // create/merge functions, living in a pool that outlives the request.
+    // The config lives in a pool that outlives the request.
+    // SAFETY: our per_dir_config slot holds NULL or an M::DirConfig from our create/merge fns.
     unsafe {
         let p = sys::module_config(r.per_dir_config_raw(), m) as *const M::DirConfig;
         p.as_ref()
@@ -461,8 +461,8 @@ pub fn server_config<M: ModuleHooks>(s: &Server) -> Option<&M::ServerConfig> {
 /// the request pool.
 pub fn request_state<M: ModuleHooks, T: Default + 'static>(r: &Request) -> &T {
     let m = M::module().as_raw();
-    // SAFETY: our slot in request_config holds NULL or the T stored below; each module uses a
-    // single T type per request (the caller's contract for M).
+    // Each module uses a single T type per request (the caller's contract for M).
+    // SAFETY: our request_config slot holds NULL or the T stored below.
     unsafe {
         let v = r.request_config_raw();
         let p = sys::module_config(v, m) as *const T;
@@ -605,9 +605,9 @@ unsafe fn merge_in_pool<T: 'static>(
     merge: fn(&T, &T) -> T,
 ) -> *mut c_void {
     catch_unwind_or_report(what, add, || {
+        let (base, add) = (base as *const T, add as *const T);
         // SAFETY: as the caller promises.
-        let (pool, base, add) =
-            unsafe { (Pool::from_raw(p), &*(base as *const T), &*(add as *const T)) };
+        let (pool, base, add) = unsafe { (Pool::from_raw(p), &*base, &*add) };
         pool.alloc(merge(base, add)) as *mut T as *mut c_void
     })
 }
@@ -824,8 +824,8 @@ pub fn config_tree() -> Vec<ConfigNode> {
         }
         out
     }
-    // SAFETY: ap_conftree is set when the configuration is read and lives in pconf, which a
-    // child keeps for its whole life; it is only read here.
+    // pconf outlives every child; the tree is only read here.
+    // SAFETY: ap_conftree is set when the configuration is read and lives in pconf.
     unsafe { walk(sys::ap_conftree) }
 }
 

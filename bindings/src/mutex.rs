@@ -47,9 +47,9 @@ impl GlobalMutex {
     /// The APR status when it cannot be re-attached.
     pub fn child_init(&mut self, pool: &Pool) -> Result<(), AprError> {
         let mut raw = self.raw.as_ptr();
+        let (lock_file, p) = (std::ptr::null(), pool.as_raw());
         // SAFETY: the mutex was created in the parent; the call may replace the handle.
-        let rc =
-            unsafe { sys::apr_global_mutex_child_init(&mut raw, std::ptr::null(), pool.as_raw()) };
+        let rc = unsafe { sys::apr_global_mutex_child_init(&mut raw, lock_file, p) };
         AprError::check(rc)?;
         if let Some(raw) = NonNull::new(raw) {
             self.raw = raw;

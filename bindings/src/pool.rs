@@ -79,9 +79,8 @@ impl Pool {
         if data.is_null() {
             return None;
         }
-        // SAFETY: every value under a key set by `set_data` is a Box<Box<dyn Any>> that lives
-        // until the pool's cleanup; flags set by userdata_set_flag use keys that `data` is
-        // never asked for.
+        // Flags set by userdata_set_flag use keys that `data` is never asked for.
+        // SAFETY: `set_data` values are Box<Box<dyn Any>>, alive until the pool's cleanup.
         let any = unsafe { &*(data as *const Box<dyn std::any::Any>) };
         any.downcast_ref::<T>()
     }
@@ -150,9 +149,9 @@ impl OwnedPool {
         initialize_apr();
         let mut raw = std::ptr::null_mut();
         let parent = parent.map_or(std::ptr::null_mut(), Pool::as_raw);
+        let allocator = std::ptr::null_mut();
         // SAFETY: raw receives a new pool; parent is NULL or a live pool.
-        let status =
-            unsafe { sys::apr_pool_create_ex(&mut raw, parent, None, std::ptr::null_mut()) };
+        let status = unsafe { sys::apr_pool_create_ex(&mut raw, parent, None, allocator) };
         AprError::check(status)?;
         NonNull::new(raw)
             .map(OwnedPool)

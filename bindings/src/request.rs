@@ -55,14 +55,13 @@ impl Request {
     }
 
     fn rec(&self) -> &sys::request_rec {
-        // SAFETY: Apache does not change the request_rec behind our back while a hook runs on
-        // this thread; fields are only read through this short borrow.
+        // Fields are only read through this short borrow.
+        // SAFETY: Apache leaves the request_rec alone while a hook runs on this thread.
         unsafe { &*self.0.get() }
     }
 
     fn bytes(&self, p: *const std::ffi::c_char) -> Option<&[u8]> {
-        // SAFETY: request strings are NUL-terminated and live in the request (or connection)
-        // pool, which outlives &self.
+        // SAFETY: NUL-terminated strings in the request (or connection) pool, which outlives &self.
         unsafe { opt_bytes(p) }
     }
 
@@ -298,9 +297,8 @@ impl Request {
     pub fn on_cleanup<F: FnOnce(&Request) + 'static>(&self, f: F) {
         let addr = self.as_raw() as usize;
         self.pool().cleanup_register(move || {
-            // SAFETY: the request_rec is allocated in the pool whose cleanup is running, and
-            // cleanups run before that memory is released; the cleanup runs on the thread
-            // that ends the request.
+            // The cleanup runs on the thread that ends the request.
+            // SAFETY: the request_rec is in the pool being cleaned, not yet freed.
             let r = unsafe { Request::from_raw(addr as *mut sys::request_rec) };
             f(r)
         });
@@ -310,8 +308,8 @@ impl Request {
     /// request of an internal-redirect chain has its own, although they share one pool.
     pub fn data<T: 'static>(&self) -> Option<&T> {
         let index = usize::try_from(crate::log::module_index()).ok()?;
-        // SAFETY: request_config has a slot per loaded module; ours holds NULL or a
-        // Box<dyn Any> stored by set_data, alive until the request pool is cleaned.
+        // The box stays alive until the request pool is cleaned.
+        // SAFETY: our request_config slot holds NULL or a Box<dyn Any> stored by set_data.
         unsafe {
             let slot = *(self.rec().request_config as *mut *mut std::ffi::c_void).add(index);
             (slot as *const Box<dyn std::any::Any>)
@@ -684,9 +682,9 @@ impl Request {
             Some(l) => l,
             None => {
                 let mut finfo = sys::apr_finfo_t::default();
+                let wanted = sys::APR_FINFO_SIZE as i32;
                 // SAFETY: fd is the open file; finfo receives its size.
-                let rc =
-                    unsafe { sys::apr_file_info_get(&mut finfo, sys::APR_FINFO_SIZE as i32, fd) };
+                let rc = unsafe { sys::apr_file_info_get(&mut finfo, wanted, fd) };
                 AprError::check(rc)?;
                 u64::try_from(finfo.size)
                     .unwrap_or(0)
@@ -798,8 +796,8 @@ impl Request {
             *mut std::ffi::c_char,
         ) -> *mut std::ffi::c_char;
         let n = self.pool().strdup(name).ok()?;
-        // SAFETY: mod_ssl registers "ssl_var_lookup" with exactly this signature; the answer
-        // is allocated in the request pool.
+        // The answer is allocated in the request pool.
+        // SAFETY: mod_ssl registers "ssl_var_lookup" with exactly this signature.
         unsafe {
             let f = sys::apr_dynamic_fn_retrieve(c"ssl_var_lookup".as_ptr())?;
             let f: Lookup = std::mem::transmute::<unsafe extern "C" fn(), Lookup>(f);

@@ -72,8 +72,7 @@ impl Server {
 
     /// `ServerRoot`.
     pub fn server_root(&self) -> String {
-        // SAFETY: ap_server_root_relative with "" returns ServerRoot, allocated in the
-        // process pool.
+        // SAFETY: ap_server_root_relative("") returns ServerRoot, allocated in the process pool.
         unsafe {
             let p = sys::ap_server_root_relative((*self.rec().process).pool, c"".as_ptr());
             let root =

@@ -323,8 +323,9 @@ static MODULE_DEF: Static<ffi::PyModuleDef> = Static::new(ffi::PyModuleDef {
 
 /// The `PyInit__apache` function registered with `PyImport_AppendInittab`.
 pub(crate) unsafe extern "C" fn init_apache_module() -> *mut ffi::PyObject {
-    // SAFETY: called by the import system with the GIL held; filling in the static's pointers
-    // before its first use is the only write we make, and PyModuleDef_Init does the rest.
+    // Filling in the static's pointers before first use is our only write; PyModuleDef_Init
+    // does the rest.
+    // SAFETY: called by the import system with the GIL held.
     unsafe {
         let def = MODULE_DEF.get();
         (*def).m_methods = MODULE_FUNCTIONS.get() as *mut ffi::PyMethodDef;

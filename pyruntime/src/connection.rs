@@ -30,8 +30,8 @@ pub(crate) struct ConnHandle {
 impl ConnHandle {
     fn get<'py>(&self, _py: Py<'py>) -> Option<&'py Connection> {
         let p = self.conn.load(Ordering::Acquire);
-        // SAFETY: non-NULL only while the handler call runs on the connection's thread; the
-        // caller of the handler clears it, with the GIL held, before returning.
+        // The caller of the handler clears it, with the GIL held, before returning.
+        // SAFETY: non-NULL only while the handler call runs on the connection's thread.
         (!p.is_null()).then(|| unsafe { &*p })
     }
 }
@@ -498,8 +498,7 @@ static METHODS: Static<[ffi::PyMethodDef; 5]> = Static::new([
 ]);
 
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
-    // SAFETY: the last reference is gone: release the notes, drop the handle, free, release
-    // the heap type.
+    // SAFETY: last reference gone: release the notes, drop the handle, free, release the type.
     unsafe {
         let ty = ffi::Py_TYPE(slf);
         let o = &mut *(slf as *mut ConnObject);

@@ -102,8 +102,8 @@ struct CallHandle(AtomicPtr<FilterCall>);
 impl CallHandle {
     fn get<'py>(&self, _py: Py<'py>) -> Option<&'py FilterCall> {
         let p = self.0.load(Ordering::Acquire);
-        // SAFETY: non-NULL only while the call (on the stack of the filter callback) runs;
-        // the callback clears it, with the GIL held, before returning.
+        // The callback clears it, with the GIL held, before returning.
+        // SAFETY: non-NULL only while the call (on the filter callback's stack) runs.
         (!p.is_null()).then(|| unsafe { &*p })
     }
 }
@@ -540,8 +540,7 @@ const fn getsets() -> [ffi::PyGetSetDef; 8] {
 static GETSET: Static<[ffi::PyGetSetDef; 8]> = Static::new(getsets());
 
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
-    // SAFETY: the last reference is gone: release attributes, drop the handle, free, and
-    // release the heap type.
+    // SAFETY: last reference gone: release attributes, drop the handle, free, release the type.
     unsafe {
         let ty = ffi::Py_TYPE(slf);
         let o = &mut *(slf as *mut FilterObject);

@@ -130,8 +130,9 @@ pub fn after_fork() {
     if tstate.is_null() {
         return;
     }
-    // SAFETY: the parent released this thread state before forking, and this is the forked
-    // copy of the parent's only Python thread; we re-attach it, reinitialise, release again.
+    // This is the forked copy of the parent's only Python thread: re-attach, reinitialise,
+    // release again.
+    // SAFETY: the parent released this thread state before forking.
     unsafe {
         ffi::PyEval_RestoreThread(tstate);
         ffi::PyOS_AfterFork_Child();

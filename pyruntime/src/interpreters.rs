@@ -106,12 +106,13 @@ pub fn acquire(name: &str) -> Result<Arc<Interpreter>, RuntimeError> {
 fn with_main_attached<R>(f: impl for<'py> FnOnce(Py<'py>) -> R) -> R {
     match ATTACHED.get() {
         None => {
-            // SAFETY: not attached through us; PyGILState_Ensure attaches this thread to the
-            // main interpreter, and Release undoes exactly that.
+            // PyGILState_Release below undoes exactly this.
+            // SAFETY: not attached through us; PyGILState_Ensure attaches to the main interpreter.
             let gil = unsafe { ffi::PyGILState_Ensure() };
-            // SAFETY: attached now until PyGILState_Release, which `finally` always runs.
             finally(
+                // SAFETY: attached now until PyGILState_Release, which `finally` always runs.
                 || f(unsafe { Py::assume() }),
+                // SAFETY: releases exactly the PyGILState_Ensure above.
                 || unsafe { ffi::PyGILState_Release(gil) },
             )
         }
@@ -162,8 +163,8 @@ fn create(py: Py<'_>, name: &str) -> Result<Arc<Interpreter>, RuntimeError> {
         interp.setup(py)?;
         interp
     } else {
-        // SAFETY: the GIL is held (main interpreter). Py_NewInterpreter makes a new
-        // interpreter and attaches this thread to it; we swap back to main afterwards.
+        // Py_NewInterpreter attaches this thread to the new interpreter; we swap back afterwards.
+        // SAFETY: the GIL is held (main interpreter).
         unsafe {
             let main = ffi::PyThreadState_Get();
             let ts = ffi::Py_NewInterpreter();
@@ -250,8 +251,8 @@ impl Interpreter {
 
     /// `_apache` of this interpreter.
     pub(crate) fn apache_module<'py>(&self, py: Py<'py>) -> Obj<'py> {
-        // SAFETY: set once in setup (before the interpreter is published) and never released;
-        // we are attached to this interpreter (the caller holds its Py token).
+        // We are attached to this interpreter (the caller holds its Py token).
+        // SAFETY: set once in setup, before the interpreter is published, and never released.
         unsafe { Obj::from_borrowed(py, self.apache_module.load(Ordering::Acquire)) }
     }
 
@@ -269,8 +270,8 @@ impl Interpreter {
                 f(unsafe { Py::assume() })
             }
             Some(_) => {
-                // SAFETY: attached to another interpreter: we hold the GIL, so swapping thread
-                // states is allowed; we swap back before returning.
+                // We swap back before returning.
+                // SAFETY: we hold the GIL (attached elsewhere), so swapping thread states is sound.
                 unsafe {
                     let ts = self.thread_state_for_swap();
                     let previous = ffi::PyThreadState_Swap(ts);
@@ -350,8 +351,8 @@ pub fn current(_py: Py<'_>) -> Option<Arc<Interpreter>> {
 /// Releases the GIL around `f` (work that may block inside Apache) and re-attaches after.
 pub fn detach<R>(_py: Py<'_>, f: impl FnOnce() -> R) -> R {
     let saved = ATTACHED.replace(None);
-    // SAFETY: `_py` proves we hold the GIL; SaveThread releases it and RestoreThread takes the
-    // same thread state back.
+    // RestoreThread below takes the same thread state back.
+    // SAFETY: `_py` proves we hold the GIL; SaveThread releases it.
     let ts = unsafe { ffi::PyEval_SaveThread() };
     let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
     // SAFETY: pairs with the SaveThread above, also when `f` panicked.

@@ -194,8 +194,7 @@ pub(crate) fn create_heap_type<'py>(
     module: &Obj<'py>,
     spec: &'static Static<ffi::PyType_Spec>,
 ) -> PyResult<'py, Obj<'py>> {
-    // SAFETY: the spec and the tables it points to are 'static; the new type keeps a
-    // reference to `module`.
+    // SAFETY: the spec and its tables are 'static; the new type keeps a reference to `module`.
     unsafe {
         Obj::from_owned(
             py,

@@ -18,8 +18,8 @@ pub fn set_main_server(s: &Server) {
 /// The main server, once configured.
 pub(crate) fn main_server() -> Option<&'static Server> {
     let p = MAIN_SERVER.load(Ordering::Acquire);
-    // SAFETY: set from the main server_rec in post_config; a child process keeps its
-    // generation's records for its whole life, and the parent never runs Python code.
+    // A child keeps its generation's records for its whole life; the parent runs no Python.
+    // SAFETY: set from the main server_rec in post_config.
     (!p.is_null()).then(|| unsafe { &*p })
 }
 

@@ -390,8 +390,8 @@ impl<'py> PyErr<'py> {
             std::ptr::null_mut(),
             std::ptr::null_mut(),
         );
-        // SAFETY: PyErr_Fetch moves the (possibly NULL) error triple to us; normalization
-        // gives an exception instance; we attach the traceback to it and keep only it.
+        // Normalization gives an exception instance; we attach the traceback and keep only it.
+        // SAFETY: PyErr_Fetch moves the (possibly NULL) error triple to us.
         unsafe {
             ffi::PyErr_Fetch(&mut t, &mut v, &mut tb);
             if t.is_null() {

@@ -44,8 +44,8 @@ struct TableObject {
 /// # Safety
 /// `slf` is an `mp_table` object, which keeps its source alive while borrowed.
 unsafe fn table<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py Table> {
-    // SAFETY: slf is an mp_table, so its source is initialised; the borrow is used only
-    // while the object (held by the caller's frame) and the GIL are held.
+    // The borrow is used only while the object (held by the caller's frame) and the GIL are held.
+    // SAFETY: slf is an mp_table, so its source is initialised.
     let source = unsafe { &*(*(slf as *mut TableObject)).source };
     match source {
         Source::Owned(t) => {
@@ -113,9 +113,9 @@ fn nul(py: Py<'_>) -> PyErr<'_> {
 }
 
 fn wire<'py>(py: Py<'py>, o: &Obj<'py>, what: &str) -> PyResult<'py, Vec<u8>> {
+    let p = o.as_ptr();
     // SAFETY: type checks on a valid object.
-    let ok =
-        unsafe { ffi::PyUnicode_Check(o.as_ptr()) != 0 || ffi::PyBytes_Check(o.as_ptr()) != 0 };
+    let ok = unsafe { ffi::PyUnicode_Check(p) != 0 || ffi::PyBytes_Check(p) != 0 };
     if !ok {
         return Err(PyErr::type_error(
             py,
@@ -346,11 +346,8 @@ table_method!(t_copy, "copy", [], 0, |py, t, _a, slf| {
         })
         .collect();
     // SAFETY: slf is an mp_table, whose type is the table type.
-    new_owned_table(
-        py,
-        unsafe { ffi::Py_TYPE(slf) } as *mut ffi::PyObject,
-        entries,
-    )
+    let table_type = unsafe { ffi::Py_TYPE(slf) } as *mut ffi::PyObject;
+    new_owned_table(py, table_type, entries)
 });
 
 table_method!(t_update, "update", ["other"], 1, |py, t, a, _slf| {

@@ -55,8 +55,8 @@ static LIVE: std::sync::Mutex<Vec<i32>> = std::sync::Mutex::new(Vec::new());
 extern "C" fn stop_leftovers() {
     let pids = std::mem::take(&mut *LIVE.lock().unwrap_or_else(|p| p.into_inner()));
     for pid in pids {
-        // SAFETY: signalling and reaping servers this process started, by PID; the group is
-        // theirs (process_group(0) at spawn).
+        // The group is theirs (process_group(0) at spawn).
+        // SAFETY: signalling and reaping servers this process started, by PID.
         unsafe {
             libc::kill(pid, libc::SIGTERM);
             let deadline = Instant::now() + Duration::from_secs(5);

@@ -38,8 +38,8 @@ impl RequestHandle {
     /// the borrow is used: the pool cleanup that ends it takes the GIL first.
     pub(crate) fn get<'py>(&self, _py: Py<'py>) -> Option<&'py Request> {
         let p = self.request.load(Ordering::Acquire);
-        // SAFETY: non-NULL until `invalidate`, which runs with the GIL held before the request
-        // pool is freed; the caller holds the GIL for 'py.
+        // `invalidate` runs with the GIL held before the request pool is freed.
+        // SAFETY: non-NULL until `invalidate`; the caller holds the GIL for 'py.
         (!p.is_null()).then(|| unsafe { &*p })
     }
 
@@ -221,8 +221,9 @@ fn new_request_object<'py>(
     ty: *mut ffi::PyObject,
     handle: Arc<RequestHandle>,
 ) -> PyResult<'py, Obj<'py>> {
-    // SAFETY: ty is our request heap type; GenericAlloc returns zeroed, GC-tracked memory of
-    // basicsize, and we initialise the only non-pointer field before any Python code runs.
+    // GenericAlloc returns zeroed, GC-tracked memory; we initialise the only non-pointer field
+    // before any Python code runs.
+    // SAFETY: ty is our request heap type.
     unsafe {
         let obj = Obj::from_owned(
             py,
@@ -315,8 +316,8 @@ unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int {
 }
 
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
-    // SAFETY: the last reference is gone; untrack, release references, drop the Rust field,
-    // free the memory, and release the heap type, in that order.
+    // In order: untrack, release references, drop the Rust field, free, release the type.
+    // SAFETY: the last reference is gone.
     unsafe {
         let ty = ffi::Py_TYPE(slf);
         ffi::PyObject_GC_UnTrack(slf as *mut c_void);
