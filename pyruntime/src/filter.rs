@@ -542,16 +542,12 @@ static GETSET: Static<[ffi::PyGetSetDef; 8]> = Static::new(getsets());
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     // SAFETY: last reference gone: release attributes, drop the handle, free, release the type.
     unsafe {
-        let ty = ffi::Py_TYPE(slf);
         let o = &mut *(slf as *mut FilterObject);
         for p in o.attrs.iter_mut() {
             ffi::Py_XDECREF(std::mem::replace(p, std::ptr::null_mut()));
         }
         ManuallyDrop::drop(&mut o.handle);
-        if let Some(free) = (*ty).tp_free {
-            free(slf as *mut c_void);
-        }
-        ffi::Py_DECREF(ty as *mut ffi::PyObject);
+        crate::native::free_object(slf);
     }
 }
 
@@ -566,13 +562,12 @@ static SLOTS: Static<[ffi::PyType_Slot; 5]> = Static::new([
     SLOTS_END,
 ]);
 
-static SPEC: Static<ffi::PyType_Spec> = Static::new(ffi::PyType_Spec {
-    name: c"_apache.mp_filter".as_ptr(),
-    basicsize: std::mem::size_of::<FilterObject>() as c_int,
-    itemsize: 0,
-    flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION) as _,
-    slots: SLOTS.get() as *mut ffi::PyType_Slot,
-});
+static SPEC: Static<ffi::PyType_Spec> = Static::new(crate::native::module_made_type_spec(
+    c"_apache.mp_filter",
+    std::mem::size_of::<FilterObject>(),
+    false,
+    &SLOTS,
+));
 
 /// Creates the `mp_filter` type for the `_apache` module `module`.
 pub(crate) fn create_type<'py>(py: Py<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {

@@ -62,6 +62,41 @@ pub(crate) const SLOTS_END: ffi::PyType_Slot = ffi::PyType_Slot {
     pfunc: std::ptr::null_mut(),
 };
 
+/// The spec of a heap type whose objects only the module makes (Python code cannot
+/// instantiate it); `gc` adds garbage-collector support.
+pub(crate) const fn module_made_type_spec<const N: usize>(
+    name: &'static CStr,
+    basicsize: usize,
+    gc: bool,
+    slots: &'static Static<[ffi::PyType_Slot; N]>,
+) -> ffi::PyType_Spec {
+    let gc_flag = if gc { ffi::Py_TPFLAGS_HAVE_GC } else { 0 };
+    ffi::PyType_Spec {
+        name: name.as_ptr(),
+        basicsize: basicsize as std::ffi::c_int,
+        itemsize: 0,
+        flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION | gc_flag) as _,
+        slots: slots.get() as *mut ffi::PyType_Slot,
+    }
+}
+
+/// The last step of `tp_dealloc` for our non-GC heap types: frees the object's memory and
+/// releases its reference to its type.
+///
+/// # Safety
+/// `slf` is an object of one of our heap types whose last reference is gone and whose own
+/// fields are already released.
+pub(crate) unsafe fn free_object(slf: *mut ffi::PyObject) {
+    // SAFETY: per the contract; heap-type instances hold a reference to their type.
+    unsafe {
+        let ty = ffi::Py_TYPE(slf);
+        if let Some(free) = (*ty).tp_free {
+            free(slf as *mut c_void);
+        }
+        ffi::Py_DECREF(ty as *mut ffi::PyObject);
+    }
+}
+
 /// Runs the body of a C entry point called by Python (GIL held): `Ok` returns the new
 /// reference, `Err` sets the exception and returns NULL, a Rust panic raises
 /// `_apache.RustPanic` (a `BaseException`, so `except Exception` does not hide it).

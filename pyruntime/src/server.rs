@@ -10,7 +10,7 @@ use crate::py::{Obj, Py, PyResult};
 use crate::table::new_owned_table;
 use bindings::{LogLevel, Server};
 use pyo3_ffi as ffi;
-use std::ffi::{c_int, c_void, CStr};
+use std::ffi::{c_void, CStr};
 use std::ptr::{without_provenance_mut, NonNull};
 
 #[repr(C)]
@@ -186,14 +186,8 @@ static METHODS: Static<[ffi::PyMethodDef; 4]> = Static::new([
 ]);
 
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
-    // SAFETY: the last reference is gone: free the memory and release the heap type.
-    unsafe {
-        let ty = ffi::Py_TYPE(slf);
-        if let Some(free) = (*ty).tp_free {
-            free(slf as *mut c_void);
-        }
-        ffi::Py_DECREF(ty as *mut ffi::PyObject);
-    }
+    // SAFETY: the last reference is gone and a server object owns no fields.
+    unsafe { crate::native::free_object(slf) }
 }
 
 static SLOTS: Static<[ffi::PyType_Slot; 5]> = Static::new([
@@ -207,13 +201,12 @@ static SLOTS: Static<[ffi::PyType_Slot; 5]> = Static::new([
     SLOTS_END,
 ]);
 
-static SPEC: Static<ffi::PyType_Spec> = Static::new(ffi::PyType_Spec {
-    name: c"_apache.mp_server".as_ptr(),
-    basicsize: std::mem::size_of::<ServerObject>() as c_int,
-    itemsize: 0,
-    flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION) as _,
-    slots: SLOTS.get() as *mut ffi::PyType_Slot,
-});
+static SPEC: Static<ffi::PyType_Spec> = Static::new(crate::native::module_made_type_spec(
+    c"_apache.mp_server",
+    std::mem::size_of::<ServerObject>(),
+    false,
+    &SLOTS,
+));
 
 /// Creates the `mp_server` type for the `_apache` module `module`.
 pub(crate) fn create_type<'py>(py: Py<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {

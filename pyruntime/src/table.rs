@@ -410,12 +410,8 @@ unsafe extern "C" fn tp_new(
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     // SAFETY: the last reference is gone: drop the Rust source, free, release the type.
     unsafe {
-        let ty = ffi::Py_TYPE(slf);
         ManuallyDrop::drop(&mut (*(slf as *mut TableObject)).source);
-        if let Some(free) = (*ty).tp_free {
-            free(slf as *mut c_void);
-        }
-        ffi::Py_DECREF(ty as *mut ffi::PyObject);
+        crate::native::free_object(slf);
     }
 }
 

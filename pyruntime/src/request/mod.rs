@@ -342,15 +342,12 @@ static SLOTS: Static<[ffi::PyType_Slot; 8]> = Static::new([
     SLOTS_END,
 ]);
 
-static SPEC: Static<ffi::PyType_Spec> = Static::new(ffi::PyType_Spec {
-    name: c"_apache.mp_request".as_ptr(),
-    basicsize: std::mem::size_of::<RequestObject>() as c_int,
-    itemsize: 0,
-    flags: (ffi::Py_TPFLAGS_DEFAULT
-        | ffi::Py_TPFLAGS_HAVE_GC
-        | ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION) as _,
-    slots: SLOTS.get() as *mut ffi::PyType_Slot,
-});
+static SPEC: Static<ffi::PyType_Spec> = Static::new(crate::native::module_made_type_spec(
+    c"_apache.mp_request",
+    std::mem::size_of::<RequestObject>(),
+    true,
+    &SLOTS,
+));
 
 /// Creates the `mp_request` type for the `_apache` module `module`.
 pub(crate) fn create_type<'py>(py: Py<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
