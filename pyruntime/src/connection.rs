@@ -54,6 +54,14 @@ pub(crate) fn new_request_connection<'py>(
     ty: *mut ffi::PyObject,
     handle: Arc<RequestHandle>,
 ) -> PyResult<'py, Obj<'py>> {
+    new_connection(py, ty, Source::Request(handle))
+}
+
+fn new_connection<'py>(
+    py: Py<'py>,
+    ty: *mut ffi::PyObject,
+    source: Source,
+) -> PyResult<'py, Obj<'py>> {
     // SAFETY: ty is our connection heap type; fields are written before Python sees it.
     unsafe {
         let obj = Obj::from_owned(
@@ -61,7 +69,7 @@ pub(crate) fn new_request_connection<'py>(
             ffi::PyType_GenericAlloc(ty as *mut ffi::PyTypeObject, 0),
         )?;
         let raw = obj.as_ptr() as *mut ConnObject;
-        std::ptr::addr_of_mut!((*raw).handle).write(ManuallyDrop::new(Source::Request(handle)));
+        std::ptr::addr_of_mut!((*raw).handle).write(ManuallyDrop::new(source));
         Ok(obj)
     }
 }
@@ -79,17 +87,8 @@ fn new_direct_connection<'py>(
         scratch: AtomicPtr::new(scratch as *const bindings::Brigade as *mut bindings::Brigade),
         owner: std::thread::current().id(),
     });
-    // SAFETY: ty is our connection heap type; fields are written before Python sees it.
-    unsafe {
-        let obj = Obj::from_owned(
-            py,
-            ffi::PyType_GenericAlloc(ty as *mut ffi::PyTypeObject, 0),
-        )?;
-        let raw = obj.as_ptr() as *mut ConnObject;
-        std::ptr::addr_of_mut!((*raw).handle)
-            .write(ManuallyDrop::new(Source::Direct(handle.clone())));
-        Ok((obj, handle))
-    }
+    let obj = new_connection(py, ty, Source::Direct(handle.clone()))?;
+    Ok((obj, handle))
 }
 
 /// Runs the `PythonConnectionHandler` of the connection's server; `Declined` when none.
