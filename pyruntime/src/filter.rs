@@ -9,7 +9,9 @@
 //! call returns, after which its methods raise.
 
 use crate::interpreters;
-use crate::native::{method, slot, trampoline, Args, Static, METHODS_END, SLOTS_END};
+use crate::native::{
+    method, slot, trampoline, trampoline_int, Args, Static, METHODS_END, SLOTS_END,
+};
 use crate::py::{Obj, Py, PyErr, PyResult};
 use bindings::{Brigade, BucketKind, Filter, Request};
 use directives::HandlerEntry;
@@ -479,19 +481,17 @@ unsafe extern "C" fn set_softspace(
     value: *mut ffi::PyObject,
     _c: *mut c_void,
 ) -> c_int {
-    // SAFETY: slf is an mp_filter; value is NULL (delete) or a valid object.
-    unsafe {
+    trampoline_int(|py| {
         let v = if value.is_null() {
             0
         } else {
-            ffi::PyLong_AsLong(value)
+            // SAFETY: a valid object passed by CPython.
+            unsafe { Obj::from_borrowed(py, value) }.to_i64()?
         };
-        if v == -1 && !ffi::PyErr_Occurred().is_null() {
-            return -1;
-        }
-        (*(slf as *mut FilterObject)).softspace = c_int::try_from(v).unwrap_or(1);
-    }
-    0
+        // SAFETY: CPython calls our setters with an mp_filter.
+        unsafe { (*(slf as *mut FilterObject)).softspace = c_int::try_from(v).unwrap_or(1) };
+        Ok(0)
+    })
 }
 
 const fn getsets() -> [ffi::PyGetSetDef; 8] {
