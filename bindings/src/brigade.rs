@@ -13,9 +13,10 @@ use crate::sys;
 use std::cell::UnsafeCell;
 use std::ffi::c_char;
 
-/// A view of an `apr_bucket_alloc_t`.
+/// A view of an `apr_bucket_alloc_t`. Neither `Send` nor `Sync`: an allocator belongs to
+/// one connection's thread.
 #[repr(transparent)]
-pub struct BucketAlloc(sys::apr_bucket_alloc_t);
+pub struct BucketAlloc(sys::apr_bucket_alloc_t, std::marker::PhantomData<*mut ()>);
 
 impl BucketAlloc {
     /// Borrows a bucket allocator (e.g. `conn->bucket_alloc`).

@@ -102,20 +102,20 @@ impl Filter {
     }
 
     /// This filter instance's state of type `T`, if set.
-    pub fn ctx<T: 'static>(&self) -> Option<&T> {
-        let p = self.rec().ctx as *const Box<dyn std::any::Any>;
+    pub fn ctx<T: Send + 'static>(&self) -> Option<&T> {
+        let p = self.rec().ctx as *const Box<dyn std::any::Any + Send>;
         // SAFETY: ctx is NULL or the Box<dyn Any> stored by set_ctx, alive with its pool.
         unsafe { p.as_ref() }.and_then(|b| b.downcast_ref::<T>())
     }
 
     /// Stores this filter instance's state (dropped with the request or connection pool).
-    pub fn set_ctx<T: 'static>(&self, value: T) -> &T {
+    pub fn set_ctx<T: Send + 'static>(&self, value: T) -> &T {
         let pool = match self.request() {
             Some(r) => r.pool(),
             None => self.connection().pool(),
         };
-        let boxed: &mut Box<dyn std::any::Any> = pool.alloc(Box::new(value));
-        let ptr = boxed as *mut Box<dyn std::any::Any>;
+        let boxed: &mut Box<dyn std::any::Any + Send> = pool.alloc(Box::new(value));
+        let ptr = boxed as *mut Box<dyn std::any::Any + Send>;
         // The box lives in the pool of the filter's request or connection.
         // SAFETY: writing the ctx field of the live filter, on its thread.
         unsafe {

@@ -106,9 +106,9 @@ pub enum Hook {
 /// catches panics (a panic in a request hook becomes a logged 500).
 pub trait ModuleHooks: Sized + 'static {
     /// Per-directory configuration (`<Directory>`, `<Location>`, `.htaccess`, ...).
-    type DirConfig: 'static;
+    type DirConfig: Send + 'static;
     /// Per-server configuration (main server and each virtual host).
-    type ServerConfig: 'static;
+    type ServerConfig: Send + 'static;
     /// The exported module structure.
     fn module() -> &'static ModuleCell;
     /// Hooks to register.
@@ -425,13 +425,21 @@ impl<M: ModuleHooks> Cmd<'_, M> {
         unsafe { Server::from_raw(self.raw.server) }
     }
 
-    /// The module's configuration of the server being configured.
-    pub fn server_config(&mut self) -> &mut M::ServerConfig {
+    /// The module's configuration of the server being configured, while the server's
+    /// configuration is read (one directive at a time). `None` for a directive read from an
+    /// `.htaccess` file: those are read at request time, on many threads at once, so the
+    /// shared server configuration is not theirs to change.
+    pub fn server_config(&mut self) -> Option<&mut M::ServerConfig> {
+        if self.htaccess_file().is_some() {
+            return None;
+        }
         let m = M::module().as_raw();
-        // Apache configures one directive at a time, and &mut self keeps this borrow unique.
-        // SAFETY: the slot holds the M::ServerConfig made by create_server_config::<M>.
+        // Start-up reads the configuration on one thread, one directive at a time, and
+        // &mut self keeps this borrow unique; the slot is NULL if creating it failed.
+        // SAFETY: the slot holds NULL or the M::ServerConfig made by create_server_config::<M>.
         unsafe {
-            &mut *(sys::module_config(self.server().module_config_raw(), m) as *mut M::ServerConfig)
+            (sys::module_config(self.server().module_config_raw(), m) as *mut M::ServerConfig)
+                .as_mut()
         }
     }
 }
@@ -454,24 +462,6 @@ pub fn server_config<M: ModuleHooks>(s: &Server) -> Option<&M::ServerConfig> {
     unsafe {
         let p = sys::module_config(s.module_config_raw(), m) as *const M::ServerConfig;
         p.as_ref()
-    }
-}
-
-/// Per-request state of module `M`, created (with `Default`) on first use and dropped with
-/// the request pool.
-pub fn request_state<M: ModuleHooks, T: Default + 'static>(r: &Request) -> &T {
-    let m = M::module().as_raw();
-    // Each module uses a single T type per request (the caller's contract for M).
-    // SAFETY: our request_config slot holds NULL or the T stored below.
-    unsafe {
-        let v = r.request_config_raw();
-        let p = sys::module_config(v, m) as *const T;
-        if let Some(state) = p.as_ref() {
-            return state;
-        }
-        let state: &T = r.pool().alloc(T::default());
-        sys::set_module_config(v, m, state as *const T as *mut c_void);
-        state
     }
 }
 
@@ -504,8 +494,12 @@ unsafe fn run_directive<M: ModuleHooks>(
     };
     let name = ctx.directive_name().to_string();
     let result = catch_unwind_or_report(&name, Err("internal error".to_string()), || {
-        // SAFETY: mconfig is the M::DirConfig that create_dir_config::<M> made for this section.
-        let dir = unsafe { &mut *(mconfig as *mut M::DirConfig) };
+        // mconfig is the M::DirConfig that create_dir_config::<M> made for this section, or
+        // NULL when making it failed (already reported).
+        // SAFETY: a live config of this section, or NULL.
+        let Some(dir) = (unsafe { (mconfig as *mut M::DirConfig).as_mut() }) else {
+            return Err("the section's configuration could not be created".to_string());
+        };
         f(spec, &mut ctx, dir)
     });
     match result {
@@ -597,7 +591,7 @@ unsafe extern "C" fn create_dir_config<M: ModuleHooks>(
 ///
 /// # Safety
 /// `p` is a live pool; `base` and `add` point to `T`s made by our create/merge functions.
-unsafe fn merge_in_pool<T: 'static>(
+unsafe fn merge_in_pool<T: Send + 'static>(
     what: &str,
     p: *mut sys::apr_pool_t,
     base: *mut c_void,
@@ -605,8 +599,13 @@ unsafe fn merge_in_pool<T: 'static>(
     merge: fn(&T, &T) -> T,
 ) -> *mut c_void {
     catch_unwind_or_report(what, add, || {
-        let (base, add) = (base as *const T, add as *const T);
-        // SAFETY: as the caller promises.
+        // A NULL config is one whose creation failed (and was reported): keep the other.
+        let (base, add) = match (base.is_null(), add.is_null()) {
+            (true, _) => return add,
+            (_, true) => return base,
+            _ => (base as *const T, add as *const T),
+        };
+        // SAFETY: as the caller promises, and both are non-NULL.
         let (pool, base, add) = unsafe { (Pool::from_raw(p), &*base, &*add) };
         pool.alloc(merge(base, add)) as *mut T as *mut c_void
     })

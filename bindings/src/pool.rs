@@ -9,14 +9,15 @@ use crate::error::AprError;
 use crate::strings::c_string;
 use crate::sys;
 use std::ffi::{c_char, c_void};
+use std::marker::PhantomData;
 use std::ptr::NonNull;
 use std::sync::Once;
 
-/// A view of an `apr_pool_t`.
+/// A view of an `apr_pool_t`. Neither `Send` nor `Sync`: APR pools are not thread-safe.
 #[repr(transparent)]
-pub struct Pool(sys::apr_pool_t);
+pub struct Pool(sys::apr_pool_t, PhantomData<*mut ()>);
 
-type CleanupFn = Box<dyn FnOnce()>;
+type CleanupFn = Box<dyn FnOnce() + Send>;
 
 impl Pool {
     /// Borrows a pool that Apache handed over.
@@ -32,10 +33,11 @@ impl Pool {
         self as *const Pool as *mut sys::apr_pool_t
     }
 
-    /// Runs `f` when the pool is cleared or destroyed (before memory is released).
-    /// Cleanups run in the reverse order of registration. A panic in `f` is caught and
-    /// reported on stderr; it never unwinds into APR.
-    pub fn cleanup_register<F: FnOnce() + 'static>(&self, f: F) {
+    /// Runs `f` when the pool is cleared or destroyed, after its child pools are destroyed
+    /// and before memory is released. Cleanups run in the reverse order of registration, and
+    /// may run on another thread than the one registering them (`Send`). A panic in `f` is
+    /// caught and reported on stderr; it never unwinds into APR.
+    pub fn cleanup_register<F: FnOnce() + Send + 'static>(&self, f: F) {
         let data: Box<CleanupFn> = Box::new(Box::new(f));
         // SAFETY: run_cleanup takes back exactly this Box once; the child cleanup does nothing.
         unsafe {
@@ -48,9 +50,27 @@ impl Pool {
         }
     }
 
-    /// Moves `value` into memory owned by this pool and drops it when the pool is cleared.
+    /// Runs `f` when the pool is cleared or destroyed, before anything else is released:
+    /// before its child pools are destroyed and before every ordinary cleanup
+    /// ([`Pool::cleanup_register`], [`Pool::alloc`]), so everything the pool owns is still
+    /// whole (what httpd does for its end-of-request bucket). Pre-cleanups run in the reverse
+    /// order of registration; panics are caught as for [`Pool::cleanup_register`].
+    pub fn pre_cleanup_register<F: FnOnce() + Send + 'static>(&self, f: F) {
+        let data: Box<CleanupFn> = Box::new(Box::new(f));
+        // SAFETY: run_cleanup takes back exactly this Box once.
+        unsafe {
+            sys::apr_pool_pre_cleanup_register(
+                self.as_raw(),
+                Box::into_raw(data) as *const c_void,
+                Some(run_cleanup),
+            );
+        }
+    }
+
+    /// Moves `value` into memory owned by this pool and drops it when the pool is cleared
+    /// (an ordinary cleanup, so possibly on another thread: `Send`).
     #[allow(clippy::mut_from_ref)] // each call hands out a distinct new allocation
-    pub fn alloc<T: 'static>(&self, value: T) -> &mut T {
+    pub fn alloc<T: Send + 'static>(&self, value: T) -> &mut T {
         let raw = Box::into_raw(Box::new(value));
         let addr = raw as usize;
         self.cleanup_register(move || {
@@ -69,54 +89,6 @@ impl Pool {
         let c = c_string(bytes)?;
         // SAFETY: apr_pstrdup copies the NUL-terminated string into the live pool.
         Ok(unsafe { sys::apr_pstrdup(self.as_raw(), c.as_ptr()) })
-    }
-
-    /// The value stored under `key` with [`Pool::set_data`], if it has type `T`.
-    pub fn data<T: 'static>(&self, key: &'static std::ffi::CStr) -> Option<&T> {
-        let mut data: *mut c_void = std::ptr::null_mut();
-        // SAFETY: key is NUL-terminated; data receives a pointer or NULL.
-        unsafe { sys::apr_pool_userdata_get(&mut data, key.as_ptr(), self.as_raw()) };
-        if data.is_null() {
-            return None;
-        }
-        // Flags set by userdata_set_flag use keys that `data` is never asked for.
-        // SAFETY: `set_data` values are Box<Box<dyn Any>>, alive until the pool's cleanup.
-        let any = unsafe { &*(data as *const Box<dyn std::any::Any>) };
-        any.downcast_ref::<T>()
-    }
-
-    /// Stores `value` under `key` for the pool's lifetime (dropped by a pool cleanup) and
-    /// returns it; a previous value under the key is dropped with the pool as well.
-    pub fn set_data<T: 'static>(&self, key: &'static std::ffi::CStr, value: T) -> &T {
-        let boxed: &mut Box<dyn std::any::Any> = self.alloc(Box::new(value));
-        let ptr = boxed as *mut Box<dyn std::any::Any> as *const c_void;
-        // SAFETY: key is 'static (APR keeps the pointer); ptr lives until the pool cleanup.
-        unsafe { sys::apr_pool_userdata_setn(ptr, key.as_ptr(), None, self.as_raw()) };
-        // SAFETY: the box was just created with a T inside.
-        unsafe { &*(ptr as *const Box<dyn std::any::Any>) }
-            .downcast_ref::<T>()
-            .expect("value stored with its own type")
-    }
-
-    /// Reads a value previously stored under `key` with [`Pool::userdata_set_flag`].
-    pub fn userdata_flag(&self, key: &std::ffi::CStr) -> bool {
-        let mut data: *mut c_void = std::ptr::null_mut();
-        // SAFETY: key is NUL-terminated; data receives a pointer or NULL.
-        unsafe { sys::apr_pool_userdata_get(&mut data, key.as_ptr(), self.as_raw()) };
-        !data.is_null()
-    }
-
-    /// Marks the pool with a flag under `key` (lives as long as the pool).
-    pub fn userdata_set_flag(&self, key: &'static std::ffi::CStr) {
-        // SAFETY: the key is 'static, so APR may keep the pointer; the value is a non-NULL marker.
-        unsafe {
-            sys::apr_pool_userdata_set(
-                std::ptr::dangling::<c_void>(),
-                key.as_ptr(),
-                None,
-                self.as_raw(),
-            )
-        };
     }
 }
 
@@ -177,8 +149,8 @@ impl Drop for OwnedPool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use std::cell::Cell;
-    use std::rc::Rc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
 
     /// Runs `f` with a fresh root pool, destroyed afterwards.
     pub(crate) fn with_pool<R>(f: impl FnOnce(*mut sys::apr_pool_t) -> R) -> R {
@@ -188,33 +160,33 @@ pub(crate) mod tests {
 
     #[test]
     fn cleanups_run_in_reverse_order_when_pool_is_destroyed() {
-        let order = Rc::new(std::cell::RefCell::new(Vec::new()));
+        let order = Arc::new(Mutex::new(Vec::new()));
         {
             let pool = OwnedPool::new(None).expect("pool");
             for i in 0..3 {
                 let order = order.clone();
-                pool.cleanup_register(move || order.borrow_mut().push(i));
+                pool.cleanup_register(move || order.lock().expect("order").push(i));
             }
-            assert!(order.borrow().is_empty());
+            assert!(order.lock().expect("order").is_empty());
         }
-        assert_eq!(*order.borrow(), vec![2, 1, 0]);
+        assert_eq!(*order.lock().expect("order"), vec![2, 1, 0]);
     }
 
     #[test]
     fn values_allocated_in_pool_are_dropped_with_it() {
-        struct Flag(Rc<Cell<bool>>);
+        struct Flag(Arc<AtomicBool>);
         impl Drop for Flag {
             fn drop(&mut self) {
-                self.0.set(true);
+                self.0.store(true, Ordering::SeqCst);
             }
         }
-        let dropped = Rc::new(Cell::new(false));
+        let dropped = Arc::new(AtomicBool::new(false));
         let pool = OwnedPool::new(None).expect("pool");
         let child = OwnedPool::new(Some(&pool)).expect("child");
         let v = child.alloc(vec![Flag(dropped.clone())]);
         assert_eq!(v.len(), 1);
         drop(child);
-        assert!(dropped.get());
+        assert!(dropped.load(Ordering::SeqCst));
     }
 
     #[test]
@@ -225,19 +197,21 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn typed_data_round_trips_and_checks_type() {
+    fn pre_cleanups_run_before_child_pools_and_ordinary_cleanups() {
+        let order = Arc::new(Mutex::new(Vec::new()));
         let pool = OwnedPool::new(None).expect("pool");
-        assert!(pool.data::<u32>(c"x").is_none());
-        assert_eq!(*pool.set_data(c"x", 7u32), 7);
-        assert_eq!(pool.data::<u32>(c"x"), Some(&7));
-        assert!(pool.data::<String>(c"x").is_none());
-    }
-
-    #[test]
-    fn userdata_flag_round_trips() {
-        let pool = OwnedPool::new(None).expect("pool");
-        assert!(!pool.userdata_flag(c"k"));
-        pool.userdata_set_flag(c"k");
-        assert!(pool.userdata_flag(c"k"));
+        let child = OwnedPool::new(Some(&pool)).expect("child");
+        let note = |what: &'static str| {
+            let order = order.clone();
+            move || order.lock().expect("order").push(what)
+        };
+        child.cleanup_register(note("child"));
+        std::mem::forget(child); // destroyed with its parent
+        pool.cleanup_register(note("ordinary"));
+        pool.pre_cleanup_register(note("pre 1"));
+        pool.pre_cleanup_register(note("pre 2"));
+        drop(pool);
+        let order = order.lock().expect("order").clone();
+        assert_eq!(order, vec!["pre 2", "pre 1", "child", "ordinary"]);
     }
 }

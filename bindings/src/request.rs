@@ -292,44 +292,69 @@ impl Request {
         unsafe { sys::ap_note_basic_auth_failure(self.as_raw()) }
     }
 
-    /// Runs `f` with this request when its pool is cleaned up (at the end of the request),
-    /// before the pool's memory is released. Cleanups run in reverse order of registration.
-    pub fn on_cleanup<F: FnOnce(&Request) + 'static>(&self, f: F) {
+    /// Runs `f` with this request at the end of the request, while it is still whole: a
+    /// pre-cleanup of the request pool, which runs before the pool's child pools (where
+    /// subrequests, and mod_dir's fast redirects, keep the filename and configuration) are
+    /// destroyed and before any ordinary cleanup. Such cleanups run in reverse order of
+    /// registration, on the thread that ends the request (under the event MPM, not always
+    /// the one that ran its handler).
+    pub fn on_end<F: FnOnce(&Request) + Send + 'static>(&self, f: F) {
         let addr = self.as_raw() as usize;
-        self.pool().cleanup_register(move || {
-            // The cleanup runs on the thread that ends the request.
-            // SAFETY: the request_rec is in the pool being cleaned, not yet freed.
+        self.pool().pre_cleanup_register(move || {
+            // SAFETY: the request_rec is in the pool being cleaned, untouched so far.
             let r = unsafe { Request::from_raw(addr as *mut sys::request_rec) };
             f(r)
         });
     }
 
+    fn data_slot(&self) -> Option<*mut *mut std::ffi::c_void> {
+        let index = usize::try_from(crate::log::module_index()).ok()?;
+        // SAFETY: request_config has one slot per loaded module; ours is at our index.
+        Some(unsafe { (self.rec().request_config as *mut *mut std::ffi::c_void).add(index) })
+    }
+
     /// This module's per-request value of type `T` (in `r->request_config`), if set. Each
     /// request of an internal-redirect chain has its own, although they share one pool.
-    pub fn data<T: 'static>(&self) -> Option<&T> {
-        let index = usize::try_from(crate::log::module_index()).ok()?;
-        // The box stays alive until the request pool is cleaned.
-        // SAFETY: our request_config slot holds NULL or a Box<dyn Any> stored by set_data.
+    pub fn data<T: Send + 'static>(&self) -> Option<&T> {
+        let slot = self.data_slot()?;
+        // The slot is NULL or a live Box<dyn Any> stored by set_data: the cleanup that frees
+        // the box empties the slot first.
+        // SAFETY: our slot of request_config, read on the request's thread.
         unsafe {
-            let slot = *(self.rec().request_config as *mut *mut std::ffi::c_void).add(index);
-            (slot as *const Box<dyn std::any::Any>)
+            ((*slot) as *const Box<dyn std::any::Any + Send>)
                 .as_ref()?
                 .downcast_ref::<T>()
         }
     }
 
-    /// Stores this module's per-request value (dropped with the request pool) and returns it.
+    /// Stores this module's per-request value and returns it. It is dropped by an ordinary
+    /// cleanup of the request pool, which empties the slot first, so [`Request::data`] never
+    /// reads a freed value.
     ///
     /// # Panics
     /// When called before Apache registered the module (no module index yet).
-    pub fn set_data<T: 'static>(&self, value: T) -> &T {
-        let index = usize::try_from(crate::log::module_index()).expect("module registered");
-        let boxed: &mut Box<dyn std::any::Any> = self.pool().alloc(Box::new(value));
-        let ptr = boxed as *mut Box<dyn std::any::Any>;
-        // SAFETY: our slot of request_config; the box lives until the pool cleanup.
+    pub fn set_data<T: Send + 'static>(&self, value: T) -> &T {
+        let slot = self.data_slot().expect("module registered");
+        let boxed: Box<Box<dyn std::any::Any + Send>> = Box::new(Box::new(value));
+        let ptr = Box::into_raw(boxed);
+        let (slot_addr, ptr_addr) = (slot as usize, ptr as usize);
+        self.pool().cleanup_register(move || {
+            let (slot, ptr) = (
+                slot_addr as *mut *mut std::ffi::c_void,
+                ptr_addr as *mut Box<dyn std::any::Any + Send>,
+            );
+            // The request_config vector lives in the same pool, not yet released.
+            // SAFETY: empty the slot if it still points at our box, then drop the box once.
+            unsafe {
+                if *slot == ptr as *mut std::ffi::c_void {
+                    *slot = std::ptr::null_mut();
+                }
+                drop(Box::from_raw(ptr));
+            }
+        });
+        // SAFETY: our slot of request_config; the box lives until the cleanup above.
         unsafe {
-            *(self.rec().request_config as *mut *mut std::ffi::c_void).add(index) =
-                ptr as *mut std::ffi::c_void;
+            *slot = ptr as *mut std::ffi::c_void;
             (*ptr)
                 .downcast_ref::<T>()
                 .expect("value stored with its own type")
@@ -338,10 +363,6 @@ impl Request {
 
     pub(crate) fn per_dir_config_raw(&self) -> *mut sys::ap_conf_vector_t {
         self.rec().per_dir_config
-    }
-
-    pub(crate) fn request_config_raw(&self) -> *mut sys::ap_conf_vector_t {
-        self.rec().request_config
     }
 }
 

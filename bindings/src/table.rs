@@ -11,9 +11,9 @@ use crate::pool::Pool;
 use crate::strings::{c_string, opt_bytes};
 use crate::sys;
 
-/// A view of an `apr_table_t`.
+/// A view of an `apr_table_t`. Neither `Send` nor `Sync`: APR tables are not thread-safe.
 #[repr(transparent)]
-pub struct Table(sys::apr_table_t);
+pub struct Table(sys::apr_table_t, std::marker::PhantomData<*mut ()>);
 
 impl Table {
     /// Borrows a table.

@@ -85,7 +85,11 @@ fn python_directive(cmd: &mut Ctx<'_>, dir: &mut DirConfig, args: &str) -> DirRe
     };
     let htaccess = cmd.htaccess_file().map(str::to_string);
     let ctx = Context::determine(&sections, htaccess.as_deref(), origin);
-    apply_directive(dir, cmd.server_config(), &directive, &ctx);
+    match cmd.server_config() {
+        Some(server) => apply_directive(dir, server, &directive, &ctx),
+        // An .htaccess directive only changes its directory's configuration.
+        None => dir.apply(&directive, &ctx),
+    }
     match &directive {
         directives::Directive::OutputFilter { name, .. } => {
             bindings::module::register_output_filter::<PythonModule>(name)

@@ -1,44 +1,36 @@
 //! The `mp_conn` type: the Python view of a client connection, `req.connection`.
 //!
 //! A connection object made from a request reaches the `conn_rec` through that request's
-//! handle, so it is usable while the request lives (the connection outlives its requests);
-//! afterwards it raises instead of touching freed memory.
+//! lease, so it is usable while the request lives (the connection outlives its requests);
+//! a connection handler's object through a lease of its own, while the handler runs. Either
+//! way only on the thread serving it; anything else raises instead of touching freed memory
+//! or racing that thread.
 
 use crate::apache_module::{log_lines, state_of};
 use crate::native::{
     method, slot, trampoline, trampoline_int, Args, Static, METHODS_END, SLOTS_END,
 };
 use crate::py::{Obj, Py, PyErr, PyResult};
-use crate::request::RequestHandle;
+use crate::request::{lease_error, RequestLease};
 use crate::table::{new_request_table, RequestTable};
-use bindings::{Connection, LogLevel};
+use bindings::{Brigade, Connection, Lease, LogLevel};
 use pyo3_ffi as ffi;
 use std::ffi::{c_int, c_void, CStr};
 use std::mem::ManuallyDrop;
-use std::ptr::without_provenance_mut;
-use std::sync::atomic::AtomicPtr;
+use std::ptr::{without_provenance_mut, NonNull};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// A connection served by a Python connection handler: valid while the handler runs.
-pub(crate) struct ConnHandle {
-    conn: AtomicPtr<Connection>,
-    scratch: AtomicPtr<bindings::Brigade>,
-    owner: std::thread::ThreadId,
-}
-
-impl ConnHandle {
-    fn get<'py>(&self, _py: Py<'py>) -> Option<&'py Connection> {
-        let p = self.conn.load(Ordering::Acquire);
-        // The caller of the handler clears it, with the GIL held, before returning.
-        // SAFETY: non-NULL only while the handler call runs on the connection's thread.
-        (!p.is_null()).then(|| unsafe { &*p })
-    }
+/// What a connection handler's `conn` object reaches while the handler runs: the
+/// connection and the brigade its reads and writes go through.
+struct DirectConn {
+    conn: NonNull<Connection>,
+    scratch: NonNull<Brigade>,
 }
 
 enum Source {
-    Request(Arc<RequestHandle>),
-    Direct(Arc<ConnHandle>),
+    Request(Arc<RequestLease>),
+    Direct(Arc<Lease<DirectConn>>),
 }
 
 #[repr(C)]
@@ -52,9 +44,9 @@ struct ConnObject {
 pub(crate) fn new_request_connection<'py>(
     py: Py<'py>,
     ty: *mut ffi::PyObject,
-    handle: Arc<RequestHandle>,
+    lease: Arc<RequestLease>,
 ) -> PyResult<'py, Obj<'py>> {
-    new_connection(py, ty, Source::Request(handle))
+    new_connection(py, ty, Source::Request(lease))
 }
 
 fn new_connection<'py>(
@@ -74,21 +66,18 @@ fn new_connection<'py>(
     }
 }
 
-/// A connection object for a connection handler; the returned handle is cleared when the
-/// handler returns.
+/// A connection object for a connection handler, leased `call`; the caller revokes the
+/// returned lease when the handler returns.
 fn new_direct_connection<'py>(
     py: Py<'py>,
     ty: *mut ffi::PyObject,
-    c: &Connection,
-) -> PyResult<'py, (Obj<'py>, Arc<ConnHandle>)> {
-    let scratch = c.scratch_brigade();
-    let handle = Arc::new(ConnHandle {
-        conn: AtomicPtr::new(c as *const Connection as *mut Connection),
-        scratch: AtomicPtr::new(scratch as *const bindings::Brigade as *mut bindings::Brigade),
-        owner: std::thread::current().id(),
-    });
-    let obj = new_connection(py, ty, Source::Direct(handle.clone()))?;
-    Ok((obj, handle))
+    call: &DirectConn,
+) -> PyResult<'py, (Obj<'py>, Arc<Lease<DirectConn>>)> {
+    // SAFETY: `call` lives on the stack of run_connection_handler, which revokes the lease
+    // before returning, on this thread.
+    let lease = Arc::new(unsafe { Lease::new(call) });
+    let obj = new_connection(py, ty, Source::Direct(lease.clone()))?;
+    Ok((obj, lease))
 }
 
 /// Runs the `PythonConnectionHandler` of the connection's server; `Declined` when none.
@@ -121,12 +110,16 @@ pub fn run_connection_handler(c: &Connection) -> bindings::HookResult {
             return HookResult::SERVER_ERROR;
         }
     };
+    let call = DirectConn {
+        conn: NonNull::from(c),
+        scratch: NonNull::from(c.scratch_brigade()),
+    };
     interp.enter(|py| {
         let run = || -> PyResult<'_, i64> {
             let module = interp.apache_module(py);
             // SAFETY: the interpreter's _apache module; its state holds the connection type.
             let ty = unsafe { crate::apache_module::module_state(module.as_ptr()) }.conn_type;
-            let (conn, handle) = new_direct_connection(py, ty, c)?;
+            let (conn, lease) = new_direct_connection(py, ty, &call)?;
             let python_path = match &config.settings.python_path {
                 Some(p) => py.str(&p.value)?,
                 None => py.none(),
@@ -141,10 +134,7 @@ pub fn run_connection_handler(c: &Connection) -> bindings::HookResult {
                     python_path,
                 ],
             );
-            handle.conn.store(std::ptr::null_mut(), Ordering::Release);
-            handle
-                .scratch
-                .store(std::ptr::null_mut(), Ordering::Release);
+            lease.revoke();
             result?.to_i64()
         };
         match run() {
@@ -166,29 +156,21 @@ pub fn run_connection_handler(c: &Connection) -> bindings::HookResult {
     })
 }
 
+/// The connection behind `slf`, on the thread serving it, while its request or handler
+/// runs.
+///
 /// # Safety
 /// `slf` is an `mp_conn` object.
-unsafe fn conn<'py>(
-    py: Py<'py>,
-    slf: *mut ffi::PyObject,
-) -> PyResult<'py, (&'py Connection, bool)> {
-    // SAFETY: slf is an mp_conn, so its handle is initialised.
-    let handle = unsafe { &(*(slf as *mut ConnObject)).handle };
-    match &**handle {
-        Source::Request(h) => match h.get(py) {
-            Some(r) => Ok((r.connection(), h.on_owner_thread())),
-            None => Err(PyErr::runtime_error(
-                py,
-                "the request has ended; its connection object is no longer usable",
-            )),
+unsafe fn conn<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py Connection> {
+    // SAFETY: slf is an mp_conn, so its source is initialised.
+    let source: &'py Source = unsafe { &(*(slf as *mut ConnObject)).handle };
+    match source {
+        Source::Request(lease) => match lease.get() {
+            Ok(r) => Ok(r.connection()),
+            Err(e) => Err(lease_error(py, e, "connection")),
         },
-        Source::Direct(h) => match h.get(py) {
-            Some(c) => Ok((c, std::thread::current().id() == h.owner)),
-            None => Err(PyErr::runtime_error(
-                py,
-                "the connection handler has returned; this object is no longer usable",
-            )),
-        },
+        // SAFETY: a leased DirectConn points at the live connection.
+        Source::Direct(_) => Ok(unsafe { direct(py, slf)?.0 }),
     }
 }
 
@@ -199,20 +181,20 @@ unsafe fn conn<'py>(
 unsafe fn direct<'py>(
     py: Py<'py>,
     slf: *mut ffi::PyObject,
-) -> PyResult<'py, (&'py Connection, &'py bindings::Brigade, bool)> {
-    // SAFETY: slf is an mp_conn, so its handle is initialised.
-    let handle = unsafe { &(*(slf as *mut ConnObject)).handle };
-    match &**handle {
-        Source::Direct(h) => {
-            let c = h
-                .get(py)
-                .ok_or_else(|| PyErr::runtime_error(py, "the connection handler has returned"))?;
-            let b = h.scratch.load(Ordering::Acquire);
-            // SAFETY: the scratch brigade lives in the connection pool while the handler runs.
-            let b = unsafe { b.as_ref() }
-                .ok_or_else(|| PyErr::runtime_error(py, "the connection handler has returned"))?;
-            Ok((c, b, std::thread::current().id() == h.owner))
-        }
+) -> PyResult<'py, (&'py Connection, &'py Brigade)> {
+    // SAFETY: slf is an mp_conn, so its source is initialised.
+    let source: &'py Source = unsafe { &(*(slf as *mut ConnObject)).handle };
+    match source {
+        Source::Direct(lease) => match lease.get() {
+            // While leased, both live in the connection pool, used on this thread only.
+            // SAFETY: the connection and its brigade outlive the lease.
+            Ok(d) => Ok(unsafe { (d.conn.as_ref(), d.scratch.as_ref()) }),
+            Err(bindings::LeaseError::Ended) => Err(PyErr::runtime_error(
+                py,
+                "the connection handler has returned; this object is no longer usable",
+            )),
+            Err(e) => Err(lease_error(py, e, "connection")),
+        },
         Source::Request(_) => Err(PyErr::new_io(
             py,
             "read and write are for connection handlers (PythonConnectionHandler)",
@@ -238,7 +220,6 @@ fn deprecated(py: Py<'_>, old: &str, new: &str) {
             &format!(
                 "mod_python: conn.{old} is deprecated, use conn.{new} (logged once per process)"
             ),
-            true,
         );
     }
 }
@@ -264,7 +245,7 @@ const NAMES: [&CStr; 15] = [
 unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> *mut ffi::PyObject {
     trampoline(|py| {
         // SAFETY: CPython calls our getters with an mp_conn.
-        let (c, _) = unsafe { conn(py, slf)? };
+        let c = unsafe { conn(py, slf)? };
         match closure as usize {
             0 => {
                 // SAFETY: slf's type belongs to an _apache module.
@@ -327,7 +308,7 @@ unsafe extern "C" fn set_keepalive(
 ) -> c_int {
     trampoline_int(|py| {
         // SAFETY: CPython calls our setters with an mp_conn.
-        let (c, _) = unsafe { conn(py, slf)? };
+        let c = unsafe { conn(py, slf)? };
         if value.is_null() {
             return Err(PyErr::type_error(py, "keepalive cannot be deleted"));
         }
@@ -377,7 +358,7 @@ unsafe extern "C" fn conn_log_error(
 ) -> *mut ffi::PyObject {
     trampoline(|py| {
         // SAFETY: CPython calls methods of mp_conn with an mp_conn and fastcall args.
-        let (c, owner) = unsafe { conn(py, slf)? };
+        let c = unsafe { conn(py, slf)? };
         // SAFETY: as above.
         let a = unsafe { Args::parse(py, "log_error", ["message", "level"], 1, args, nargs, kw)? };
         let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
@@ -390,17 +371,13 @@ unsafe extern "C" fn conn_log_error(
                 bindings::log::connection_at(c, level, file!(), line!(), line);
             }
         };
-        if owner {
-            crate::interpreters::detach(py, write);
-        } else {
-            write();
-        }
+        blocking(py, write);
         Ok(py.none())
     })
 }
 
 macro_rules! conn_io {
-    ($name:ident, $fname:literal, [$($arg:literal),*], |$py:ident, $c:ident, $bb:ident, $owner:ident, $a:ident| $body:block) => {
+    ($name:ident, $fname:literal, [$($arg:literal),*], |$py:ident, $c:ident, $bb:ident, $a:ident| $body:block) => {
         unsafe extern "C" fn $name(
             slf: *mut ffi::PyObject,
             args: *const *mut ffi::PyObject,
@@ -409,7 +386,7 @@ macro_rules! conn_io {
         ) -> *mut ffi::PyObject {
             trampoline(|$py| {
                 // SAFETY: CPython calls methods of mp_conn with an mp_conn and fastcall args.
-                let (($c, $bb, $owner), $a) = unsafe {
+                let (($c, $bb), $a) = unsafe {
                     (direct($py, slf)?, Args::parse($py, $fname, [$($arg),*], 0, args, nargs, kw)?)
                 };
                 $body
@@ -418,12 +395,10 @@ macro_rules! conn_io {
     };
 }
 
-fn blocking<R>(py: Py<'_>, owner: bool, f: impl FnOnce() -> R) -> R {
-    if owner {
-        crate::interpreters::detach(py, f)
-    } else {
-        f()
-    }
+/// Runs `f`, which only calls Apache, with the GIL released.
+fn blocking<R>(py: Py<'_>, f: impl FnOnce() -> R) -> R {
+    // SAFETY: every caller's closure only calls Apache with Rust values.
+    unsafe { crate::interpreters::detach(py, f) }
 }
 
 /// A read's outcome as Python sees it: a failure is `OSError`, except while the server is
@@ -439,13 +414,13 @@ fn read_result<'py>(py: Py<'py>, r: Result<Vec<u8>, bindings::AprError>) -> PyRe
     })
 }
 
-conn_io!(conn_read, "read", ["len"], |py, c, bb, owner, a| {
+conn_io!(conn_read, "read", ["len"], |py, c, bb, a| {
     let len = a.int_or(0, 8192)?;
     let mut out = Vec::new();
     if len < 0 {
         // -1: until the client closes.
         loop {
-            let chunk = read_result(py, blocking(py, owner, || c.read(bb, 65536, false)))?;
+            let chunk = read_result(py, blocking(py, || c.read(bb, 65536, false)))?;
             if chunk.is_empty() {
                 break;
             }
@@ -453,21 +428,21 @@ conn_io!(conn_read, "read", ["len"], |py, c, bb, owner, a| {
         }
     } else {
         let want = usize::try_from(len).unwrap_or(8192);
-        out = read_result(py, blocking(py, owner, || c.read(bb, want, false)))?;
+        out = read_result(py, blocking(py, || c.read(bb, want, false)))?;
     }
     py.bytes(&out)
 });
 
-conn_io!(conn_readline, "readline", ["len"], |py, c, bb, owner, a| {
+conn_io!(conn_readline, "readline", ["len"], |py, c, bb, a| {
     let len = usize::try_from(a.int_or(0, 65536)?).unwrap_or(65536);
-    let line = read_result(py, blocking(py, owner, || c.read(bb, len, true)))?;
+    let line = read_result(py, blocking(py, || c.read(bb, len, true)))?;
     py.bytes(&line)
 });
 
-conn_io!(conn_write, "write", ["data"], |py, c, bb, owner, a| {
+conn_io!(conn_write, "write", ["data"], |py, c, bb, a| {
     let data = a.get(0).map(Obj::to_wire_bytes_obj).transpose()?;
     let data = data.as_ref().map(Obj::bytes_data).unwrap_or_default();
-    blocking(py, owner, || c.write(bb, data))
+    blocking(py, || c.write(bb, data))
         .map_err(|e| PyErr::new_io(py, &format!("Connection write error: {e}")))?;
     Ok(py.none())
 });

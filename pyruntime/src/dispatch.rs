@@ -66,11 +66,11 @@ pub fn run_handlers(r: &Request, phase: HandlerPhase) -> HookResult {
     }
     let mut handlers = configured.to_vec();
     handlers.extend(dynamic);
-    let interpreter = interpreter_for(r, &config, &handlers);
+    let interpreter = interpreter_for(r, config, &handlers);
     let call = PhaseCall {
         phase,
         handlers: &handlers,
-        config: &config,
+        config,
         interpreter: &interpreter,
         extension: if used_ext { ext.as_deref() } else { None },
     };
@@ -78,15 +78,6 @@ pub fn run_handlers(r: &Request, phase: HandlerPhase) -> HookResult {
 }
 
 fn run_phase(r: &Request, call: &PhaseCall<'_>) -> HookResult {
-    let result = run_phase_inner(r, call);
-    // Keep a copy of the configuration for the cleanups (the request object exists now).
-    if let Some(live) = crate::live_dir_config(r).filter(|_| call.phase != HandlerPhase::Cleanup) {
-        crate::request::remember_config(r, live);
-    }
-    result
-}
-
-fn run_phase_inner(r: &Request, call: &PhaseCall<'_>) -> HookResult {
     let context = || {
         format!(
             "{} {}",
@@ -228,14 +219,19 @@ pub fn run_imports(
 }
 
 /// At child exit: runs `apache.register_cleanup` callables in every interpreter.
+///
+/// Skipped when the child is stopped in the middle of Python (prefork destroys the child's
+/// pool from its SIGTERM handler, which may interrupt a handler): running Python there could
+/// deadlock on the GIL or the registry, or re-enter the interrupted interpreter.
 pub fn run_child_cleanups() {
-    for name in interpreters::names() {
-        if let Ok(interp) = interpreters::acquire(&name) {
-            interp.enter(|py| {
-                let _ = interp
-                    .apache_py(py)
-                    .call_method("_run_child_cleanups", vec![]);
-            });
-        }
+    if interpreters::busy() {
+        return;
+    }
+    for interp in interpreters::all_if_free().unwrap_or_default() {
+        interp.enter(|py| {
+            let _ = interp
+                .apache_py(py)
+                .call_method("_run_child_cleanups", vec![]);
+        });
     }
 }

@@ -5,22 +5,21 @@
 //! collects the whole response: each call sees one brigade, and the output brigade is reused
 //! for the filter's life, so memory stays bounded by the brigade size.
 //!
-//! A filter object is only usable during its call: the handle it holds is cleared when the
-//! call returns, after which its methods raise.
+//! A filter object is only usable during its call, on the thread making it: it holds a lease
+//! on the call, revoked when the call returns; other uses raise.
 
 use crate::interpreters;
 use crate::native::{
     method, slot, trampoline, trampoline_int, Args, Static, METHODS_END, SLOTS_END,
 };
 use crate::py::{Obj, Py, PyErr, PyResult};
-use bindings::{Brigade, BucketKind, Filter, Request};
+use bindings::{Brigade, BucketKind, Filter, Lease, Request};
 use directives::HandlerEntry;
 use pyo3_ffi as ffi;
 use std::cell::Cell;
 use std::ffi::{c_int, c_void, CStr};
 use std::mem::ManuallyDrop;
 use std::ptr::{without_provenance_mut, NonNull};
-use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Arc;
 
 /// Per filter instance (per request), kept in the filter's context.
@@ -32,6 +31,11 @@ struct FilterState {
     /// An input filter's output beyond what its reader asked for, handed out next time.
     held: Cell<Option<NonNull<Brigade>>>,
 }
+
+// The brigades it points at live in the same request pool and are used only on the
+// request's thread (the filter runs there); dropping the state touches none of them.
+// SAFETY: moving the state to the thread that destroys the pool only drops plain fields.
+unsafe impl Send for FilterState {}
 
 impl FilterState {
     fn new(name: Option<String>) -> FilterState {
@@ -96,18 +100,6 @@ struct FilterCall {
     closed: Cell<bool>,
     passed: Cell<bool>,
     rc: Cell<i32>,
-    owner: std::thread::ThreadId,
-}
-
-struct CallHandle(AtomicPtr<FilterCall>);
-
-impl CallHandle {
-    fn get<'py>(&self, _py: Py<'py>) -> Option<&'py FilterCall> {
-        let p = self.0.load(Ordering::Acquire);
-        // The callback clears it, with the GIL held, before returning.
-        // SAFETY: non-NULL only while the call (on the filter callback's stack) runs.
-        (!p.is_null()).then(|| unsafe { &*p })
-    }
 }
 
 #[repr(C)]
@@ -115,7 +107,7 @@ struct FilterObject {
     ob_base: ffi::PyObject,
     /// req, name, handler, dir (strong references).
     attrs: [*mut ffi::PyObject; 4],
-    handle: ManuallyDrop<Arc<CallHandle>>,
+    handle: ManuallyDrop<Arc<Lease<FilterCall>>>,
     /// mod_python's writable `softspace` member (zeroed by the allocator).
     softspace: c_int,
 }
@@ -146,28 +138,30 @@ impl FilterCall {
             }
         }
     }
-    fn owner(&self) -> bool {
-        std::thread::current().id() == self.owner
-    }
 }
 
 /// # Safety
 /// `slf` is an `mp_filter`.
 unsafe fn call<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py FilterCall> {
     // SAFETY: slf is an mp_filter, so its handle is initialised.
-    let handle = unsafe { &(*(slf as *mut FilterObject)).handle };
-    handle.get(py).ok_or_else(|| {
-        PyErr::runtime_error(py, "this filter object belongs to a call that has ended")
+    let lease: &'py Lease<FilterCall> = unsafe { &(*(slf as *mut FilterObject)).handle };
+    lease.get().map_err(|e| match e {
+        bindings::LeaseError::Ended => {
+            PyErr::runtime_error(py, "this filter object belongs to a call that has ended")
+        }
+        e => crate::request::lease_error(py, e, "filter"),
     })
+}
+
+/// Runs `f`, which only calls Apache, with the GIL released.
+fn blocking<R>(py: Py<'_>, f: impl FnOnce() -> R) -> R {
+    // SAFETY: every caller's closure only calls Apache with Rust values.
+    unsafe { interpreters::detach(py, f) }
 }
 
 fn pass(py: Py<'_>, c: &FilterCall, bb: &Brigade) -> Result<(), bindings::AprError> {
     let f = c.filter();
-    if c.owner() {
-        interpreters::detach(py, || f.pass_brigade(bb))
-    } else {
-        f.pass_brigade(bb)
-    }
+    blocking(py, || f.pass_brigade(bb))
 }
 
 /// Reads from the input brigade, as mod_python: up to `limit` bytes (all data buckets when
@@ -186,13 +180,8 @@ fn read_in<'py>(
         let has_data = bb.buckets().any(|b| b.kind() != BucketKind::Flush);
         if !has_data {
             let f = c.filter();
-            let fetch = || f.get_brigade(bb, mode, true, readbytes.max(1));
-            let r = if c.owner() {
-                interpreters::detach(py, fetch)
-            } else {
-                fetch()
-            };
-            r.map_err(|_| PyErr::os_error(py, "Input filter read error"))?;
+            blocking(py, || f.get_brigade(bb, mode, true, readbytes.max(1)))
+                .map_err(|_| PyErr::os_error(py, "Input filter read error"))?;
         }
     }
     if let Some(first) = bb.first() {
@@ -344,12 +333,7 @@ filter_method!(f_pass_on, "pass_on", [], 0, |py, c, _a, _slf| {
         let f = c.filter();
         // SAFETY: the caller's brigade of the running input filter call.
         let out = unsafe { caller.as_ref() };
-        let fetch = || f.get_brigade(out, mode, true, readbytes.max(1));
-        let r = if c.owner() {
-            interpreters::detach(py, fetch)
-        } else {
-            fetch()
-        };
+        let r = blocking(py, || f.get_brigade(out, mode, true, readbytes.max(1)));
         c.passed.set(true);
         r.map_err(|_| PyErr::os_error(py, "pass_on failed"))?;
         return Ok(py.none());
@@ -434,12 +418,13 @@ unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> 
         if i == 4 || i == 5 {
             // closed, is_input
             // SAFETY: slf is an mp_filter.
-            let handle = unsafe { &(*(slf as *mut FilterObject)).handle };
-            return Ok(match (i, handle.get(py)) {
-                (4, Some(c)) => py.bool(c.closed.get()),
-                (4, None) => py.bool(true),
-                (_, Some(c)) => py.bool(c.input.is_some()),
-                _ => py.bool(false),
+            let lease = unsafe { &(*(slf as *mut FilterObject)).handle };
+            return Ok(match (i, lease.get()) {
+                (4, Ok(c)) => py.bool(c.closed.get()),
+                (4, Err(bindings::LeaseError::Ended)) => py.bool(true),
+                (_, Ok(c)) => py.bool(c.input.is_some()),
+                (_, Err(bindings::LeaseError::Ended)) => py.bool(false),
+                (_, Err(e)) => return Err(crate::request::lease_error(py, e, "filter")),
             });
         }
         // SAFETY: slf is an mp_filter; attrs hold strong references or NULL.
@@ -633,19 +618,19 @@ fn run_filter(f: &Filter, bb: &Brigade, input: Option<(u32, i64)>) -> i32 {
         return passthrough(f);
     };
     let name = state.name.as_deref().map(str::as_bytes).unwrap_or(f.name());
-    let Some(entry) = find_entry(&config, name, input.is_some())
+    let Some(entry) = find_entry(config, name, input.is_some())
         .cloned()
         .or_else(|| crate::request::dynamic_filter(r, name, input.is_some()))
         .or_else(|| {
             // Called by mod_filter's harness: find the Python provider it stands for.
             crate::mod_filter::provider_names(name)
                 .iter()
-                .find_map(|p| find_entry(&config, p.as_bytes(), input.is_some()).cloned())
+                .find_map(|p| find_entry(config, p.as_bytes(), input.is_some()).cloned())
         })
     else {
         return passthrough(f);
     };
-    let interpreter = crate::dispatch::interpreter_for(r, &config, std::slice::from_ref(&entry));
+    let interpreter = crate::dispatch::interpreter_for(r, config, std::slice::from_ref(&entry));
     let interp = match interpreters::acquire(&interpreter) {
         Ok(i) => i,
         Err(e) => {
@@ -680,18 +665,16 @@ fn run_filter(f: &Filter, bb: &Brigade, input: Option<(u32, i64)>) -> i32 {
         closed: Cell::new(false),
         passed: Cell::new(false),
         rc: Cell::new(0),
-        owner: std::thread::current().id(),
     };
-    let handle = Arc::new(CallHandle(AtomicPtr::new(
-        &call as *const FilterCall as *mut FilterCall,
-    )));
+    // SAFETY: `call` lives on this stack frame; the lease is revoked before it returns.
+    let handle = Arc::new(unsafe { Lease::new(&call) });
     interp.enter(|py| {
         if let Err(e) = dispatch(
             py,
             &interp,
             r,
             f,
-            &config,
+            config,
             &entry,
             handle.clone(),
             input.is_some(),
@@ -707,7 +690,7 @@ fn run_filter(f: &Filter, bb: &Brigade, input: Option<(u32, i64)>) -> i32 {
             }
             state.disabled.set(true);
         }
-        handle.0.store(std::ptr::null_mut(), Ordering::Release);
+        handle.revoke();
     });
     // After an error the filter is transparent: what it did not consume goes on.
     if state.disabled.get() && !call.closed.get() && !call.passed.get() {
@@ -742,7 +725,7 @@ fn dispatch<'py>(
     f: &Filter,
     config: &directives::DirConfig,
     entry: &HandlerEntry,
-    handle: Arc<CallHandle>,
+    handle: Arc<Lease<FilterCall>>,
     is_input: bool,
 ) -> PyResult<'py, ()> {
     let req = crate::request::request_object(py, interp, r)?;

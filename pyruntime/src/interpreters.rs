@@ -3,12 +3,14 @@
 //! Interpreters are created lazily per process, keyed by name, and never destroyed, as in
 //! mod_python; `main_interpreter` is the main one. Entering an interpreter
 //! ([`Interpreter::enter`]) is the only place a [`Py`] token is made:
-//! * the main interpreter uses the simplified GIL API (`PyGILState_Ensure`), so C extensions
-//!   that rely on it keep working there;
-//! * a named sub-interpreter uses one thread state per (interpreter, OS thread), created once
-//!   and reused, never shared between threads;
-//! * entering while already attached (a nested call, e.g. a destructor) swaps thread states
-//!   and swaps back.
+//! * every OS thread has one thread state per interpreter it enters, created once and kept
+//!   until the thread ends (never shared between threads);
+//! * its main-interpreter thread state is made first, before any sub-interpreter state, so
+//!   it is the thread's PyGILState state: C extensions that call back through
+//!   `PyGILState_Ensure` (sqlite3, ctypes) run in the main interpreter on every thread, never
+//!   in whichever sub-interpreter first used the thread;
+//! * entering while already attached (a nested call, a destructor, or a thread Python
+//!   created, which holds the GIL without us) swaps thread states and swaps back.
 //!
 //! [`detach`] releases the GIL around work that can block inside Apache.
 //!
@@ -20,7 +22,7 @@ use crate::py::{Obj, Py};
 use pyo3_ffi as ffi;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 /// The name of the main interpreter.
@@ -29,7 +31,6 @@ pub const MAIN_INTERPRETER: &str = "main_interpreter";
 /// A named interpreter of this process.
 pub struct Interpreter {
     name: String,
-    index: usize,
     state: *mut ffi::PyInterpreterState,
     /// `_apache` as imported in this interpreter (a strong reference, never released).
     apache_module: AtomicPtr<ffi::PyObject>,
@@ -46,7 +47,8 @@ unsafe impl Sync for Interpreter {}
 #[derive(Default)]
 struct Registry {
     by_name: HashMap<String, Arc<Interpreter>>,
-    by_index: Vec<Arc<Interpreter>>,
+    /// In creation order.
+    all: Vec<Arc<Interpreter>>,
 }
 
 fn registry() -> &'static Mutex<Registry> {
@@ -56,11 +58,67 @@ fn registry() -> &'static Mutex<Registry> {
 
 static CREATION: Mutex<()> = Mutex::new(());
 
+/// Threads inside [`Interpreter::enter`] (attached, or detached for a blocking call).
+static BUSY: AtomicUsize = AtomicUsize::new(0);
+
+/// One thread's Python thread states, by interpreter; the ones we created are deleted when
+/// the thread ends (mod_http2 starts and stops worker threads).
+struct ThreadStates {
+    /// (interpreter state, thread state, created by us).
+    states: RefCell<Vec<(usize, usize, bool)>>,
+}
+
+impl ThreadStates {
+    fn find(&self, interp: *mut ffi::PyInterpreterState) -> Option<*mut ffi::PyThreadState> {
+        let states = self.states.borrow();
+        let found = states.iter().find(|(i, _, _)| *i == interp as usize);
+        found.map(|(_, ts, _)| *ts as *mut ffi::PyThreadState)
+    }
+
+    fn insert(
+        &self,
+        interp: *mut ffi::PyInterpreterState,
+        ts: *mut ffi::PyThreadState,
+        ours: bool,
+    ) {
+        let mut states = self.states.borrow_mut();
+        states.retain(|(i, _, _)| *i != interp as usize);
+        states.push((interp as usize, ts as usize, ours));
+    }
+}
+
+impl Drop for ThreadStates {
+    fn drop(&mut self) {
+        let states = std::mem::take(self.states.get_mut());
+        // The process's main thread ends with exit(): other threads may still hold the GIL
+        // then, so its few states are left to the process's end.
+        // SAFETY: getpid and gettid have no preconditions.
+        let main_thread = unsafe { libc::getpid() == libc::gettid() };
+        // SAFETY: Py_IsInitialized may be called at any time.
+        if main_thread || unsafe { ffi::Py_IsInitialized() } == 0 {
+            return;
+        }
+        // Sub-interpreter states first, the PyGILState one (made first) last.
+        for (_, ts, ours) in states.into_iter().rev() {
+            if ours {
+                // This thread is ending and attached to nothing: take the GIL with the
+                // state, clear it and delete it.
+                // SAFETY: ts is a thread state of this thread that we created and that is
+                // not attached; DeleteCurrent releases the GIL.
+                unsafe {
+                    ffi::PyEval_RestoreThread(ts as *mut ffi::PyThreadState);
+                    ffi::PyThreadState_Clear(ts as *mut ffi::PyThreadState);
+                    ffi::PyThreadState_DeleteCurrent();
+                }
+            }
+        }
+    }
+}
+
 thread_local! {
-    /// This thread's state for each sub-interpreter, by interpreter index.
-    static THREAD_STATES: RefCell<Vec<*mut ffi::PyThreadState>> = const { RefCell::new(Vec::new()) };
-    /// The interpreter this thread is attached to through us, if any.
-    static ATTACHED: Cell<Option<usize>> = const { Cell::new(None) };
+    static THREAD_STATES: ThreadStates = const { ThreadStates { states: RefCell::new(Vec::new()) } };
+    /// The interpreter state this thread is attached to through us, if any.
+    static ATTACHED: Cell<usize> = const { Cell::new(0) };
 }
 
 fn lookup(name: &str) -> Option<Arc<Interpreter>> {
@@ -69,15 +127,6 @@ fn lookup(name: &str) -> Option<Arc<Interpreter>> {
         .unwrap_or_else(|p| p.into_inner())
         .by_name
         .get(name)
-        .cloned()
-}
-
-fn by_index(index: usize) -> Option<Arc<Interpreter>> {
-    registry()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .by_index
-        .get(index)
         .cloned()
 }
 
@@ -93,8 +142,12 @@ pub fn acquire(name: &str) -> Result<Arc<Interpreter>, RuntimeError> {
     if !crate::init::is_initialized() {
         return Err(RuntimeError::NotInitialized);
     }
-    with_main_attached(|py| {
-        let _creating = detach(py, || CREATION.lock().unwrap_or_else(|p| p.into_inner()));
+    // SAFETY: the main interpreter exists for the life of the process once initialised.
+    let main = unsafe { ffi::PyInterpreterState_Main() };
+    enter_state(main, |py| {
+        // SAFETY: the closure only waits for a Rust mutex.
+        let _creating =
+            unsafe { detach(py, || CREATION.lock().unwrap_or_else(|p| p.into_inner())) };
         if let Some(i) = lookup(name) {
             return Ok(i);
         }
@@ -102,68 +155,130 @@ pub fn acquire(name: &str) -> Result<Arc<Interpreter>, RuntimeError> {
     })
 }
 
-/// Runs `f` attached to the main interpreter (creating this thread's state if needed).
-fn with_main_attached<R>(f: impl for<'py> FnOnce(Py<'py>) -> R) -> R {
-    match ATTACHED.get() {
-        None => {
-            // PyGILState_Release below undoes exactly this.
-            // SAFETY: not attached through us; PyGILState_Ensure attaches to the main interpreter.
-            let gil = unsafe { ffi::PyGILState_Ensure() };
-            finally(
-                // SAFETY: attached now until PyGILState_Release, which `finally` always runs.
-                || f(unsafe { Py::assume() }),
-                // SAFETY: releases exactly the PyGILState_Ensure above.
-                || unsafe { ffi::PyGILState_Release(gil) },
-            )
+/// This thread's main-interpreter thread state: the thread's PyGILState state, made (and
+/// bound as such) before any sub-interpreter state of the thread.
+fn main_thread_state() -> *mut ffi::PyThreadState {
+    // SAFETY: the main interpreter exists for the life of the process once initialised.
+    let main = unsafe { ffi::PyInterpreterState_Main() };
+    THREAD_STATES.with(|states| {
+        if let Some(ts) = states.find(main) {
+            return ts;
         }
-        Some(_) => {
-            // SAFETY: we hold the GIL; swap to this thread's main-interpreter state and back.
-            unsafe {
-                let main = main_thread_state();
-                let previous = ffi::PyThreadState_Swap(main);
-                let saved = ATTACHED.replace(None);
-                finally(
-                    || f(Py::assume()),
-                    || {
-                        ATTACHED.set(saved);
-                        ffi::PyThreadState_Swap(previous);
-                    },
-                )
-            }
+        // The thread that initialised Python (and its forked copies) already has one.
+        // SAFETY: reads this thread's PyGILState slot; no GIL needed.
+        let bound = unsafe { ffi::PyGILState_GetThisThreadState() };
+        // SAFETY: a non-NULL bound state is alive; reading its interpreter needs no GIL.
+        if !bound.is_null() && unsafe { ffi::PyThreadState_GetInterpreter(bound) } == main {
+            states.insert(main, bound, false);
+            return bound;
         }
-    }
+        // PyThreadState_New takes the runtime's own lock, not the GIL, and binds the new
+        // state to the thread's empty PyGILState slot.
+        // SAFETY: main is a live interpreter.
+        let ts = unsafe { ffi::PyThreadState_New(main) };
+        states.insert(main, ts, true);
+        ts
+    })
 }
 
-/// This thread's thread state for the main interpreter (the GIL-state one).
-///
-/// # Safety
-/// The GIL is held.
-unsafe fn main_thread_state() -> *mut ffi::PyThreadState {
-    // SAFETY: the GIL is held; a new state binds itself to this thread's GIL-state slot.
-    unsafe {
-        let ts = ffi::PyGILState_GetThisThreadState();
-        if ts.is_null() {
-            ffi::PyThreadState_New(ffi::PyInterpreterState_Main())
-        } else {
-            ts
-        }
+/// This thread's thread state for `interp`, made on first use (after the main one).
+fn thread_state(interp: *mut ffi::PyInterpreterState) -> *mut ffi::PyThreadState {
+    let main = main_thread_state();
+    // SAFETY: reading the interpreter of a live thread state needs no GIL.
+    if interp == unsafe { ffi::PyThreadState_GetInterpreter(main) } {
+        return main;
     }
+    THREAD_STATES.with(|states| {
+        states.find(interp).unwrap_or_else(|| {
+            // SAFETY: interp is a live interpreter; no GIL needed (as above).
+            let ts = unsafe { ffi::PyThreadState_New(interp) };
+            states.insert(interp, ts, true);
+            ts
+        })
+    })
+}
+
+/// Runs `f` attached to the interpreter `interp` on this thread, then restores what the
+/// thread had before.
+fn enter_state<R>(
+    interp: *mut ffi::PyInterpreterState,
+    f: impl for<'py> FnOnce(Py<'py>) -> R,
+) -> R {
+    let attached = ATTACHED.get();
+    if attached == interp as usize {
+        // SAFETY: already attached to this interpreter on this thread.
+        return f(unsafe { Py::assume() });
+    }
+    let ts = thread_state(interp);
+    // A thread attached through us, or one Python made (threading.Thread) that holds the
+    // GIL with a state of its own: swap states, and swap back afterwards.
+    if attached != 0 || holds_gil_on_its_own() {
+        // SAFETY: this thread holds the GIL (it has a current thread state).
+        let previous = unsafe { ffi::PyThreadState_Swap(ts) };
+        ATTACHED.set(interp as usize);
+        return finally(
+            // SAFETY: attached to interp until the swap back.
+            || f(unsafe { Py::assume() }),
+            || {
+                ATTACHED.set(attached);
+                // SAFETY: restores the state this thread had, still holding the GIL.
+                unsafe { ffi::PyThreadState_Swap(previous) };
+            },
+        );
+    }
+    BUSY.fetch_add(1, Ordering::AcqRel);
+    // SAFETY: ts belongs to this thread and interp and is not attached; we hold no GIL.
+    unsafe { ffi::PyEval_RestoreThread(ts) };
+    debug_assert_eq!(
+        // SAFETY: attached now.
+        unsafe { ffi::PyThreadState_GetInterpreter(ffi::PyThreadState_Get()) },
+        interp,
+        "entered the wrong interpreter"
+    );
+    ATTACHED.set(interp as usize);
+    finally(
+        // SAFETY: attached until PyEval_SaveThread.
+        || f(unsafe { Py::assume() }),
+        || {
+            ATTACHED.set(0);
+            // SAFETY: releases the GIL taken with PyEval_RestoreThread above.
+            unsafe { ffi::PyEval_SaveThread() };
+            BUSY.fetch_sub(1, Ordering::AcqRel);
+        },
+    )
+}
+
+/// True when this thread holds the GIL through a thread state it did not get from us: a
+/// thread Python started (`threading.Thread`), whose state is its PyGILState state.
+fn holds_gil_on_its_own() -> bool {
+    // On Python 3.11 this is the state of whichever thread holds the GIL (3.12 made it
+    // per-thread), so it is compared with this thread's own.
+    // SAFETY: reading the current thread state without requiring one.
+    let current = unsafe { ffi::compat::PyThreadState_GetUnchecked() };
+    // SAFETY: reads this thread's PyGILState slot; no GIL needed.
+    !current.is_null() && current == unsafe { ffi::PyGILState_GetThisThreadState() }
+}
+
+/// True while any thread of the process is inside an interpreter (attached, or detached
+/// around a blocking call).
+pub fn busy() -> bool {
+    BUSY.load(Ordering::Acquire) != 0
 }
 
 fn create(py: Py<'_>, name: &str) -> Result<Arc<Interpreter>, RuntimeError> {
-    let index = registry()
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .by_index
-        .len();
     let interp = if name == MAIN_INTERPRETER {
         // SAFETY: the GIL is held; the main interpreter exists for the life of the process.
         let state = unsafe { ffi::PyInterpreterState_Main() };
-        let interp = Interpreter::new(name, index, state);
+        let interp = Interpreter::new(name, state);
         interp.setup(py)?;
         interp
     } else {
-        // Py_NewInterpreter attaches this thread to the new interpreter; we swap back afterwards.
+        // Py_NewInterpreter attaches this thread to the new interpreter; we swap back
+        // afterwards. Its thread state is kept as this thread's state for it, keyed by the
+        // interpreter, so a failed setup leaves nothing another interpreter could pick up.
+        // It is never deleted, not even when this thread ends: on Python 3.11, once every
+        // state of an interpreter is deleted, the next PyThreadState_New aborts ("thread
+        // state already initialized", it reuses the interpreter's first state).
         // SAFETY: the GIL is held (main interpreter).
         unsafe {
             let main = ffi::PyThreadState_Get();
@@ -172,9 +287,10 @@ fn create(py: Py<'_>, name: &str) -> Result<Arc<Interpreter>, RuntimeError> {
                 ffi::PyThreadState_Swap(main);
                 return Err(RuntimeError::InterpreterCreation(name.to_string()));
             }
-            let interp = Interpreter::new(name, index, ffi::PyThreadState_GetInterpreter(ts));
-            set_thread_state(index, ts);
-            let saved = ATTACHED.replace(Some(index));
+            let state = ffi::PyThreadState_GetInterpreter(ts);
+            THREAD_STATES.with(|states| states.insert(state, ts, false));
+            let interp = Interpreter::new(name, state);
+            let saved = ATTACHED.replace(state as usize);
             let result = interp.setup(Py::assume());
             ATTACHED.set(saved);
             ffi::PyThreadState_Swap(main);
@@ -185,28 +301,14 @@ fn create(py: Py<'_>, name: &str) -> Result<Arc<Interpreter>, RuntimeError> {
     let interp = Arc::new(interp);
     let mut reg = registry().lock().unwrap_or_else(|p| p.into_inner());
     reg.by_name.insert(name.to_string(), interp.clone());
-    reg.by_index.push(interp.clone());
+    reg.all.push(interp.clone());
     Ok(interp)
 }
 
-fn set_thread_state(index: usize, ts: *mut ffi::PyThreadState) {
-    THREAD_STATES.with_borrow_mut(|v| {
-        if v.len() <= index {
-            v.resize(index + 1, std::ptr::null_mut());
-        }
-        v[index] = ts;
-    });
-}
-
-fn thread_state(index: usize) -> Option<*mut ffi::PyThreadState> {
-    THREAD_STATES.with_borrow(|v| v.get(index).copied().filter(|p| !p.is_null()))
-}
-
 impl Interpreter {
-    fn new(name: &str, index: usize, state: *mut ffi::PyInterpreterState) -> Interpreter {
+    fn new(name: &str, state: *mut ffi::PyInterpreterState) -> Interpreter {
         Interpreter {
             name: name.to_string(),
-            index,
             state,
             apache_module: AtomicPtr::new(std::ptr::null_mut()),
             apache_py: AtomicPtr::new(std::ptr::null_mut()),
@@ -216,10 +318,6 @@ impl Interpreter {
     /// The interpreter's name.
     pub fn name(&self) -> &str {
         &self.name
-    }
-
-    fn is_main(&self) -> bool {
-        self.name == MAIN_INTERPRETER
     }
 
     /// Imports what every interpreter needs: our embedded `mod_python` package, `_apache` and
@@ -264,93 +362,24 @@ impl Interpreter {
 
     /// Runs `f` attached to this interpreter, then restores whatever the thread had before.
     pub fn enter<R>(&self, f: impl for<'py> FnOnce(Py<'py>) -> R) -> R {
-        match ATTACHED.get() {
-            Some(current) if current == self.index => {
-                // SAFETY: already attached to this interpreter on this thread.
-                f(unsafe { Py::assume() })
-            }
-            Some(_) => {
-                // We swap back before returning.
-                // SAFETY: we hold the GIL (attached elsewhere), so swapping thread states is sound.
-                unsafe {
-                    let ts = self.thread_state_for_swap();
-                    let previous = ffi::PyThreadState_Swap(ts);
-                    let saved = ATTACHED.replace(Some(self.index));
-                    finally(
-                        || f(Py::assume()),
-                        || {
-                            ATTACHED.set(saved);
-                            ffi::PyThreadState_Swap(previous);
-                        },
-                    )
-                }
-            }
-            None if self.is_main() => {
-                // SAFETY: not attached; the simplified GIL API attaches to the main interpreter.
-                let gil = unsafe { ffi::PyGILState_Ensure() };
-                ATTACHED.set(Some(self.index));
-                finally(
-                    // SAFETY: attached until PyGILState_Release.
-                    || f(unsafe { Py::assume() }),
-                    || {
-                        ATTACHED.set(None);
-                        // SAFETY: pairs with the Ensure above.
-                        unsafe { ffi::PyGILState_Release(gil) };
-                    },
-                )
-            }
-            None => {
-                let ts = match thread_state(self.index) {
-                    Some(ts) => ts,
-                    None => {
-                        // SAFETY: PyThreadState_New only needs a live interpreter state.
-                        let ts = unsafe { ffi::PyThreadState_New(self.state) };
-                        set_thread_state(self.index, ts);
-                        ts
-                    }
-                };
-                // SAFETY: ts belongs to this thread and this interpreter and is not attached.
-                unsafe { ffi::PyEval_RestoreThread(ts) };
-                ATTACHED.set(Some(self.index));
-                finally(
-                    // SAFETY: attached until PyEval_SaveThread.
-                    || f(unsafe { Py::assume() }),
-                    || {
-                        ATTACHED.set(None);
-                        // SAFETY: releases the GIL we took with PyEval_RestoreThread.
-                        unsafe { ffi::PyEval_SaveThread() };
-                    },
-                )
-            }
-        }
-    }
-
-    /// A thread state of this interpreter for this thread, for a swap with the GIL held.
-    ///
-    /// # Safety
-    /// The GIL is held.
-    unsafe fn thread_state_for_swap(&self) -> *mut ffi::PyThreadState {
-        if self.is_main() {
-            // SAFETY: the GIL is held (caller's contract).
-            return unsafe { main_thread_state() };
-        }
-        thread_state(self.index).unwrap_or_else(|| {
-            // SAFETY: the GIL is held; a new state for this thread and interpreter.
-            let ts = unsafe { ffi::PyThreadState_New(self.state) };
-            set_thread_state(self.index, ts);
-            ts
-        })
+        enter_state(self.state, f)
     }
 }
 
 /// The interpreter this thread is attached to, if attached through [`Interpreter::enter`].
 pub fn current(_py: Py<'_>) -> Option<Arc<Interpreter>> {
-    ATTACHED.get().and_then(by_index)
+    let attached = ATTACHED.get();
+    let reg = registry().lock().unwrap_or_else(|p| p.into_inner());
+    let found = reg.all.iter().find(|i| i.state as usize == attached);
+    found.cloned()
 }
 
 /// Releases the GIL around `f` (work that may block inside Apache) and re-attaches after.
-pub fn detach<R>(_py: Py<'_>, f: impl FnOnce() -> R) -> R {
-    let saved = ATTACHED.replace(None);
+///
+/// # Safety
+/// `f` uses no Python object and no [`Py`] token: it runs without the GIL.
+pub unsafe fn detach<R>(_py: Py<'_>, f: impl FnOnce() -> R) -> R {
+    let saved = ATTACHED.replace(0);
     // RestoreThread below takes the same thread state back.
     // SAFETY: `_py` proves we hold the GIL; SaveThread releases it.
     let ts = unsafe { ffi::PyEval_SaveThread() };
@@ -368,8 +397,9 @@ fn finally<R>(f: impl FnOnce() -> R, restore: impl FnOnce()) -> R {
     r.unwrap_or_else(|p| std::panic::resume_unwind(p))
 }
 
-/// Names of the interpreters created so far in this process.
-pub fn names() -> Vec<String> {
-    let reg = registry().lock().unwrap_or_else(|p| p.into_inner());
-    reg.by_index.iter().map(|i| i.name.clone()).collect()
+/// The interpreters created so far in this process; `None` when the registry is locked
+/// (a caller that may interrupt a thread, like a signal handler, must not wait for it).
+pub fn all_if_free() -> Option<Vec<Arc<Interpreter>>> {
+    let reg = registry().try_lock().ok()?;
+    Some(reg.all.clone())
 }

@@ -47,22 +47,9 @@ pub fn set_config_access(access: ConfigAccess) {
     let _ = CONFIG_ACCESS.set(access);
 }
 
-/// The configuration of `r`: the live per-directory configuration while the request runs;
-/// during the request pool's cleanup (`PythonCleanupHandler`, `req.register_cleanup`), a copy
-/// taken at the last phase, because the pool's other cleanups may already have released the
-/// live one.
-pub(crate) fn dir_config(r: &Request) -> Option<request::ConfigRef<'_>> {
-    if let Some(snapshot) = request::cleanup_snapshot(r) {
-        return Some(request::ConfigRef::Snapshot(snapshot));
-    }
-    CONFIG_ACCESS
-        .get()
-        .and_then(|a| (a.dir)(r))
-        .map(request::ConfigRef::Live)
-}
-
-/// The live per-directory configuration of `r` (not during its pool cleanup).
-pub(crate) fn live_dir_config(r: &Request) -> Option<&DirConfig> {
+/// The per-directory configuration of `r`. Also valid in the request's end-of-request work
+/// (`PythonCleanupHandler`, `req.register_cleanup`), which runs while the request is whole.
+pub(crate) fn dir_config(r: &Request) -> Option<&DirConfig> {
     CONFIG_ACCESS.get().and_then(|a| (a.dir)(r))
 }
 

@@ -157,11 +157,14 @@ server_method!(
             0 => LogLevel::Err,
             l => LogLevel::from_raw(l as i32),
         };
-        crate::interpreters::detach(py, || {
-            for line in message.split('\n') {
-                bindings::slog!(Some(s), level, "{line}");
-            }
-        });
+        // SAFETY: writing the log only calls Apache with Rust strings.
+        unsafe {
+            crate::interpreters::detach(py, || {
+                for line in message.split('\n') {
+                    bindings::slog!(Some(s), level, "{line}");
+                }
+            })
+        };
         Ok(py.none())
     }
 );

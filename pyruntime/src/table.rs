@@ -10,7 +10,7 @@ use crate::native::{
     method, slot, trampoline, trampoline_int, Args, Static, METHODS_END, SLOTS_END,
 };
 use crate::py::{Obj, Py, PyErr, PyResult};
-use crate::request::RequestHandle;
+use crate::request::{lease_error, RequestLease};
 use bindings::{OwnedTable, Table};
 use pyo3_ffi as ffi;
 use std::ffi::{c_int, c_void};
@@ -29,7 +29,7 @@ pub(crate) enum RequestTable {
 }
 
 enum Source {
-    Request(Arc<RequestHandle>, RequestTable),
+    Request(Arc<RequestLease>, RequestTable),
     Owned(OwnedTable),
 }
 
@@ -39,7 +39,8 @@ struct TableObject {
     source: ManuallyDrop<Source>,
 }
 
-/// The table behind `slf`, or an error when its request has ended.
+/// The table behind `slf`, or an error when its request has ended or is served by another
+/// thread.
 ///
 /// # Safety
 /// `slf` is an `mp_table` object, which keeps its source alive while borrowed.
@@ -52,10 +53,8 @@ unsafe fn table<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py
             // SAFETY: the owned table lives as long as the object; see above.
             Ok(unsafe { &*(t.table() as *const Table) })
         }
-        Source::Request(handle, which) => {
-            let r = handle.get(py).ok_or_else(|| {
-                PyErr::runtime_error(py, "the request has ended; its tables are no longer usable")
-            })?;
+        Source::Request(lease, which) => {
+            let r = lease.get().map_err(|e| lease_error(py, e, "table"))?;
             Ok(match which {
                 RequestTable::HeadersIn => r.headers_in(),
                 RequestTable::HeadersOut => r.headers_out(),
@@ -85,10 +84,10 @@ fn alloc<'py>(py: Py<'py>, ty: *mut ffi::PyObject, source: Source) -> PyResult<'
 pub(crate) fn new_request_table<'py>(
     py: Py<'py>,
     ty: *mut ffi::PyObject,
-    handle: Arc<RequestHandle>,
+    lease: Arc<RequestLease>,
     which: RequestTable,
 ) -> PyResult<'py, Obj<'py>> {
-    alloc(py, ty, Source::Request(handle, which))
+    alloc(py, ty, Source::Request(lease, which))
 }
 
 /// A table object of its own holding `entries`.

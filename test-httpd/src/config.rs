@@ -57,6 +57,8 @@ pub struct ServerSpec {
     pub log_level: String,
     /// A fixed port (`None`: a free one).
     pub port: Option<u16>,
+    /// Environment variables set for the Apache processes (e.g. `MALLOC_PERTURB_`).
+    pub env: Vec<(String, String)>,
 }
 
 impl ServerSpec {
@@ -70,12 +72,19 @@ impl ServerSpec {
             files: Vec::new(),
             log_level: "info".into(),
             port: None,
+            env: Vec::new(),
         }
     }
 
     /// Adds a file under the document root.
     pub fn file(mut self, path: &str, contents: &str) -> ServerSpec {
         self.files.push((path.to_string(), contents.to_string()));
+        self
+    }
+
+    /// Sets an environment variable for the Apache processes.
+    pub fn env(mut self, name: &str, value: &str) -> ServerSpec {
+        self.env.push((name.to_string(), value.to_string()));
         self
     }
 

@@ -170,6 +170,7 @@ impl Apache {
             .arg("-f")
             .arg(&conf)
             .arg("-DFOREGROUND")
+            .envs(spec.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(stderr)

@@ -3,7 +3,7 @@
 //! `user`, which mod_python decodes as Latin-1 (Basic credentials are Latin-1); times as
 //! float seconds; arrays as tuples; missing values as `None`.
 
-use super::{live, related_request, RequestObject};
+use super::{lease_of, live, related_request, RequestObject};
 use crate::apache_module::state_of;
 use crate::native::{trampoline, trampoline_int, Static};
 use crate::py::{Obj, Py, PyErr, PyResult};
@@ -12,7 +12,6 @@ use bindings::{IntField, Request, RequestField, StrField};
 use pyo3_ffi as ffi;
 use std::ffi::{c_int, c_void, CStr};
 use std::ptr::without_provenance_mut;
-use std::sync::Arc;
 
 /// What an attribute reads.
 #[derive(Clone, Copy)]
@@ -271,7 +270,7 @@ unsafe fn cached<'py>(
 unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> *mut ffi::PyObject {
     trampoline(|py| {
         // SAFETY: CPython calls our getters with an mp_request.
-        let (r, _) = unsafe { live(py, slf)? };
+        let r = unsafe { live(py, slf)? };
         // SAFETY: slf's type belongs to an _apache module.
         let state = unsafe { state_of(slf) };
         match def(closure as usize).kind {
@@ -281,11 +280,11 @@ unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> 
             Kind::Time(f) => py.float(r.int(f) as f64 / 1_000_000.0),
             Kind::Table(i, which) => {
                 // SAFETY: slf is an mp_request.
-                let handle = unsafe { Arc::clone(&(*(slf as *mut RequestObject)).handle) };
+                let lease = unsafe { lease_of(slf) };
                 // SAFETY: slf is an mp_request.
                 unsafe {
                     cached(py, slf, i, || {
-                        new_request_table(py, state.table_type, handle, which)
+                        new_request_table(py, state.table_type, lease, which)
                     })
                 }
             }
@@ -318,11 +317,11 @@ unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> 
             }
             Kind::Connection => {
                 // SAFETY: slf is an mp_request.
-                let handle = unsafe { Arc::clone(&(*(slf as *mut RequestObject)).handle) };
+                let lease = unsafe { lease_of(slf) };
                 // SAFETY: slf is an mp_request.
                 unsafe {
                     cached(py, slf, 6, || {
-                        crate::connection::new_request_connection(py, state.conn_type, handle)
+                        crate::connection::new_request_connection(py, state.conn_type, lease)
                     })
                 }
             }
@@ -340,7 +339,7 @@ unsafe extern "C" fn set_attr(
 ) -> c_int {
     trampoline_int(|py| {
         // SAFETY: CPython calls our setters with an mp_request.
-        let (r, _) = unsafe { live(py, slf)? };
+        let r = unsafe { live(py, slf)? };
         if value.is_null() {
             return Err(PyErr::type_error(
                 py,

@@ -1,6 +1,6 @@
 //! The methods of `mp_request`, as mod_python documents them. Methods that may block in
-//! Apache (writing, reading the body, sending a file, an internal redirect) release the GIL,
-//! but only on the thread that owns the request.
+//! Apache (writing, reading the body, sending a file, an internal redirect) release the GIL;
+//! every method runs on the thread serving the request (others are refused by [`live`]).
 
 use super::body::ReadError;
 use super::{live, objects};
@@ -13,13 +13,10 @@ use bindings::LogLevel;
 use directives::{HandlerEntry, HandlerPhase, HandlerRef};
 use pyo3_ffi as ffi;
 
-/// Runs `f` with the GIL released when on the request's own thread.
-fn blocking<R>(py: Py<'_>, owner: bool, f: impl FnOnce() -> R) -> R {
-    if owner {
-        detach(py, f)
-    } else {
-        f()
-    }
+/// Runs `f`, which only calls Apache, with the GIL released.
+fn blocking<R>(py: Py<'_>, f: impl FnOnce() -> R) -> R {
+    // SAFETY: every caller's closure only calls Apache with Rust values.
+    unsafe { detach(py, f) }
 }
 
 /// Raises `apache.SERVER_RETURN(status)`.
@@ -58,7 +55,7 @@ fn limit<'py>(a: Option<&Obj<'py>>) -> PyResult<'py, Option<usize>> {
 
 /// Parameters of a method of `mp_request`: self, fastcall arguments.
 macro_rules! request_method {
-    ($name:ident, |$py:ident, $r:ident, $owner:ident, $slf:ident, $args:ident, $nargs:ident, $kw:ident| $body:block) => {
+    ($name:ident, |$py:ident, $r:ident, $slf:ident, $args:ident, $nargs:ident, $kw:ident| $body:block) => {
         unsafe extern "C" fn $name(
             $slf: *mut ffi::PyObject,
             $args: *const *mut ffi::PyObject,
@@ -67,14 +64,14 @@ macro_rules! request_method {
         ) -> *mut ffi::PyObject {
             trampoline(|$py| {
                 // SAFETY: CPython calls methods of mp_request with an mp_request.
-                let ($r, $owner) = unsafe { live($py, $slf)? };
+                let $r = unsafe { live($py, $slf)? };
                 $body
             })
         }
     };
 }
 
-request_method!(req_write, |py, r, owner, _slf, args, nargs, kw| {
+request_method!(req_write, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     let a = unsafe { Args::parse(py, "write", ["data", "flush"], 1, args, nargs, kw)? };
     let data = a.get(0).map(Obj::to_wire_bytes_obj).transpose()?;
@@ -87,28 +84,20 @@ request_method!(req_write, |py, r, owner, _slf, args, nargs, kw| {
         }
         Ok::<(), bindings::AprError>(())
     };
-    let result = if owner {
-        crate::interpreters::detach(py, send)
-    } else {
-        send()
-    };
+    let result = blocking(py, send);
     result.map_err(|_| PyErr::os_error(py, "Write failed, client closed connection."))?;
     Ok(py.none())
 });
 
-request_method!(req_flush, |py, r, owner, _slf, args, nargs, kw| {
+request_method!(req_flush, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "flush", [], 0, args, nargs, kw)? };
-    let result = if owner {
-        crate::interpreters::detach(py, || r.flush())
-    } else {
-        r.flush()
-    };
+    let result = blocking(py, || r.flush());
     result.map_err(|_| PyErr::os_error(py, "Flush failed, client closed connection."))?;
     Ok(py.none())
 });
 
-request_method!(req_log_error, |py, r, owner, _slf, args, nargs, kw| {
+request_method!(req_log_error, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     let a = unsafe { Args::parse(py, "log_error", ["message", "level"], 1, args, nargs, kw)? };
     let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
@@ -116,11 +105,11 @@ request_method!(req_log_error, |py, r, owner, _slf, args, nargs, kw| {
         0 => LogLevel::Err,
         l => LogLevel::from_raw(l as i32),
     };
-    log_lines(py, Some(r), level, &message, owner);
+    log_lines(py, Some(r), level, &message);
     Ok(py.none())
 });
 
-request_method!(req_get_config, |py, r, _owner, slf, args, nargs, kw| {
+request_method!(req_get_config, |py, r, slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "get_config", [], 0, args, nargs, kw)? };
     let entries = crate::dir_config(r)
@@ -135,7 +124,7 @@ request_method!(req_get_config, |py, r, _owner, slf, args, nargs, kw| {
     new_owned_table(py, unsafe { state_of(slf) }.table_type, entries)
 });
 
-request_method!(req_requires, |py, r, _owner, _slf, args, nargs, kw| {
+request_method!(req_requires, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "requires", [], 0, args, nargs, kw)? };
     let method = i32::try_from(r.int(bindings::IntField::MethodNumber)).unwrap_or(-1);
@@ -154,7 +143,7 @@ request_method!(req_requires, |py, r, _owner, _slf, args, nargs, kw| {
     py.tuple(items)
 });
 
-request_method!(req_get_options, |py, r, _owner, slf, args, nargs, kw| {
+request_method!(req_get_options, |py, r, slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "get_options", [], 0, args, nargs, kw)? };
     let entries = crate::dir_config(r)
@@ -168,7 +157,7 @@ request_method!(req_get_options, |py, r, _owner, slf, args, nargs, kw| {
     new_owned_table(py, unsafe { state_of(slf) }.table_type, entries)
 });
 
-request_method!(req_add_handler, |py, r, _owner, slf, args, nargs, kw| {
+request_method!(req_add_handler, |py, r, slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     let a = unsafe {
         Args::parse(
@@ -220,25 +209,25 @@ request_method!(req_add_handler, |py, r, _owner, slf, args, nargs, kw| {
     Ok(py.none())
 });
 
-request_method!(req_read, |py, r, owner, slf, args, nargs, kw| {
+request_method!(req_read, |py, r, slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     let a = unsafe { Args::parse(py, "read", ["len"], 0, args, nargs, kw)? };
     let n = limit(a.get(0))?;
     let objs = objects(r).ok_or_else(|| PyErr::runtime_error(py, "request state missing"))?;
-    let data = blocking(py, owner, || objs.body.borrow_mut().read(r, n));
+    let data = blocking(py, || objs.body.borrow_mut().read(r, n));
     py.bytes(&data.map_err(|e| read_error(py, slf, e))?)
 });
 
-request_method!(req_readline, |py, r, owner, slf, args, nargs, kw| {
+request_method!(req_readline, |py, r, slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     let a = unsafe { Args::parse(py, "readline", ["len"], 0, args, nargs, kw)? };
     let n = limit(a.get(0))?;
     let objs = objects(r).ok_or_else(|| PyErr::runtime_error(py, "request state missing"))?;
-    let line = blocking(py, owner, || objs.body.borrow_mut().readline(r, n));
+    let line = blocking(py, || objs.body.borrow_mut().readline(r, n));
     py.bytes(&line.map_err(|e| read_error(py, slf, e))?)
 });
 
-request_method!(req_readlines, |py, r, owner, slf, args, nargs, kw| {
+request_method!(req_readlines, |py, r, slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     let a = unsafe { Args::parse(py, "readlines", ["sizehint"], 0, args, nargs, kw)? };
     let hint = limit(a.get(0))?;
@@ -246,7 +235,7 @@ request_method!(req_readlines, |py, r, owner, slf, args, nargs, kw| {
     let mut lines = Vec::new();
     let mut total = 0;
     loop {
-        let line = blocking(py, owner, || objs.body.borrow_mut().readline(r, None))
+        let line = blocking(py, || objs.body.borrow_mut().readline(r, None))
             .map_err(|e| read_error(py, slf, e))?;
         if line.is_empty() {
             break;
@@ -260,98 +249,89 @@ request_method!(req_readlines, |py, r, owner, slf, args, nargs, kw| {
     py.list(lines)
 });
 
-request_method!(
-    req_discard_request_body,
-    |py, r, owner, _slf, args, nargs, kw| {
-        // SAFETY: CPython's fastcall arguments.
-        unsafe { Args::<0>::parse(py, "discard_request_body", [], 0, args, nargs, kw)? };
-        let rc = blocking(py, owner, || r.discard_request_body());
-        py.int(i64::from(rc))
-    }
-);
+request_method!(req_discard_request_body, |py, r, _slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    unsafe { Args::<0>::parse(py, "discard_request_body", [], 0, args, nargs, kw)? };
+    let rc = blocking(py, || r.discard_request_body());
+    py.int(i64::from(rc))
+});
 
-request_method!(
-    req_register_cleanup,
-    |py, r, _owner, _slf, args, nargs, kw| {
-        // SAFETY: CPython's fastcall arguments.
-        let a = unsafe {
-            Args::parse(
-                py,
-                "register_cleanup",
-                ["callable", "data"],
-                1,
-                args,
-                nargs,
-                kw,
-            )?
-        };
-        let callable = a.get(0).cloned().unwrap_or_else(|| py.none());
-        // SAFETY: PyCallable_Check on a valid object.
-        if unsafe { ffi::PyCallable_Check(callable.as_ptr()) } == 0 {
-            return Err(PyErr::type_error(
-                py,
-                "first argument must be a callable object",
-            ));
-        }
-        let data = a.get(1).cloned().unwrap_or_else(|| py.none());
-        let interp = crate::interpreters::current(py)
-            .ok_or_else(|| PyErr::runtime_error(py, "not in a mod_python interpreter"))?;
-        let (callable, data) = (callable.into_ptr() as usize, data.into_ptr() as usize);
-        r.on_cleanup(move |r| {
-            interp.enter(|py| {
-                // SAFETY: we own one reference to each, taken above in this interpreter.
-                let (callable, data) = unsafe {
-                    (
-                        Obj::from_owned_unchecked(py, callable as *mut ffi::PyObject),
-                        Obj::from_owned_unchecked(py, data as *mut ffi::PyObject),
-                    )
-                };
-                if let Err(e) = callable.call(vec![data]) {
-                    for line in e.traceback_lines() {
-                        bindings::rlog!(r, LogLevel::Err, "req.register_cleanup: {line}");
-                    }
-                }
-            })
-        });
-        Ok(py.none())
+request_method!(req_register_cleanup, |py, r, _slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    let a = unsafe {
+        Args::parse(
+            py,
+            "register_cleanup",
+            ["callable", "data"],
+            1,
+            args,
+            nargs,
+            kw,
+        )?
+    };
+    let callable = a.get(0).cloned().unwrap_or_else(|| py.none());
+    // SAFETY: PyCallable_Check on a valid object.
+    if unsafe { ffi::PyCallable_Check(callable.as_ptr()) } == 0 {
+        return Err(PyErr::type_error(
+            py,
+            "first argument must be a callable object",
+        ));
     }
-);
-
-request_method!(
-    req_get_basic_auth_pw,
-    |py, r, _owner, _slf, args, nargs, kw| {
-        // SAFETY: CPython's fastcall arguments.
-        unsafe { Args::<0>::parse(py, "get_basic_auth_pw", [], 0, args, nargs, kw)? };
-        match r.get_basic_auth_pw() {
-            // SAFETY: pw is valid for its length; Latin-1 decoding cannot fail.
-            Ok(pw) => unsafe {
-                Obj::from_owned(
-                    py,
-                    ffi::PyUnicode_DecodeLatin1(
-                        pw.as_ptr() as *const _,
-                        pw.len() as _,
-                        std::ptr::null(),
-                    ),
+    let data = a.get(1).cloned().unwrap_or_else(|| py.none());
+    let interp = crate::interpreters::current(py)
+        .ok_or_else(|| PyErr::runtime_error(py, "not in a mod_python interpreter"))?;
+    let (callable, data) = (callable.into_ptr() as usize, data.into_ptr() as usize);
+    super::at_end(r, move |r| {
+        interp.enter(|py| {
+            // SAFETY: we own one reference to each, taken above in this interpreter.
+            let (callable, data) = unsafe {
+                (
+                    Obj::from_owned_unchecked(py, callable as *mut ffi::PyObject),
+                    Obj::from_owned_unchecked(py, data as *mut ffi::PyObject),
                 )
-            },
-            Err(_) => Ok(py.none()),
-        }
-    }
-);
+            };
+            if let Err(e) = callable.call(vec![data]) {
+                for line in e.traceback_lines() {
+                    bindings::rlog!(r, LogLevel::Err, "req.register_cleanup: {line}");
+                }
+            }
+        })
+    });
+    Ok(py.none())
+});
 
-request_method!(req_auth_name, |py, r, _owner, _slf, args, nargs, kw| {
+request_method!(req_get_basic_auth_pw, |py, r, _slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    unsafe { Args::<0>::parse(py, "get_basic_auth_pw", [], 0, args, nargs, kw)? };
+    match r.get_basic_auth_pw() {
+        // SAFETY: pw is valid for its length; Latin-1 decoding cannot fail.
+        Ok(pw) => unsafe {
+            Obj::from_owned(
+                py,
+                ffi::PyUnicode_DecodeLatin1(
+                    pw.as_ptr() as *const _,
+                    pw.len() as _,
+                    std::ptr::null(),
+                ),
+            )
+        },
+        Err(_) => Ok(py.none()),
+    }
+});
+
+request_method!(req_auth_name, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "auth_name", [], 0, args, nargs, kw)? };
     py.opt_str_from_wire(r.auth_name())
 });
 
-request_method!(req_auth_type, |py, r, _owner, _slf, args, nargs, kw| {
+request_method!(req_auth_type, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "auth_type", [], 0, args, nargs, kw)? };
     py.opt_str_from_wire(r.auth_type())
 });
 
-request_method!(req_construct_url, |py, r, _owner, _slf, args, nargs, kw| {
+request_method!(req_construct_url, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     let a = unsafe { Args::parse(py, "construct_url", ["uri"], 1, args, nargs, kw)? };
     let uri = a
@@ -365,101 +345,86 @@ request_method!(req_construct_url, |py, r, _owner, _slf, args, nargs, kw| {
     py.str_from_wire(url)
 });
 
-request_method!(req_document_root, |py, r, _owner, _slf, args, nargs, kw| {
+request_method!(req_document_root, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "document_root", [], 0, args, nargs, kw)? };
     py.str_from_wire(r.document_root())
 });
 
-request_method!(
-    req_get_remote_host,
-    |py, r, _owner, _slf, args, nargs, kw| {
-        // SAFETY: CPython's fastcall arguments.
-        let a = unsafe {
-            Args::parse(
-                py,
-                "get_remote_host",
-                ["type", "str_is_ip"],
-                0,
-                args,
-                nargs,
-                kw,
-            )?
-        };
-        let kind = a.int_or(0, 1)? as i32; // REMOTE_NAME
-        let (host, is_ip) = r.get_remote_host(kind);
-        let host = py.opt_str_from_wire(host)?;
-        if a.get(1).is_some() {
-            py.tuple(vec![host, py.bool(is_ip)])
-        } else {
-            Ok(host)
-        }
+request_method!(req_get_remote_host, |py, r, _slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    let a = unsafe {
+        Args::parse(
+            py,
+            "get_remote_host",
+            ["type", "str_is_ip"],
+            0,
+            args,
+            nargs,
+            kw,
+        )?
+    };
+    let kind = a.int_or(0, 1)? as i32; // REMOTE_NAME
+    let (host, is_ip) = r.get_remote_host(kind);
+    let host = py.opt_str_from_wire(host)?;
+    if a.get(1).is_some() {
+        py.tuple(vec![host, py.bool(is_ip)])
+    } else {
+        Ok(host)
     }
-);
+});
 
-request_method!(
-    req_internal_redirect,
-    |py, r, owner, _slf, args, nargs, kw| {
-        // SAFETY: CPython's fastcall arguments.
-        let a = unsafe { Args::parse(py, "internal_redirect", ["uri"], 1, args, nargs, kw)? };
-        let uri = a
-            .get(0)
-            .map(Obj::to_wire_bytes)
-            .transpose()?
-            .unwrap_or_default();
-        blocking(py, owner, || r.internal_redirect(&uri))
-            .map_err(|_| PyErr::value_error(py, "uri contains a NUL byte"))?;
-        Ok(py.none())
-    }
-);
+request_method!(req_internal_redirect, |py, r, _slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    let a = unsafe { Args::parse(py, "internal_redirect", ["uri"], 1, args, nargs, kw)? };
+    let uri = a
+        .get(0)
+        .map(Obj::to_wire_bytes)
+        .transpose()?
+        .unwrap_or_default();
+    blocking(py, || r.internal_redirect(&uri))
+        .map_err(|_| PyErr::value_error(py, "uri contains a NUL byte"))?;
+    Ok(py.none())
+});
 
-request_method!(req_is_https, |py, r, _owner, _slf, args, nargs, kw| {
+request_method!(req_is_https, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "is_https", [], 0, args, nargs, kw)? };
     py.int(i64::from(r.is_https()))
 });
 
-request_method!(
-    req_ssl_var_lookup,
-    |py, r, _owner, _slf, args, nargs, kw| {
-        // SAFETY: CPython's fastcall arguments.
-        let a = unsafe { Args::parse(py, "ssl_var_lookup", ["var_name"], 1, args, nargs, kw)? };
-        let name = a
-            .get(0)
-            .map(Obj::to_wire_bytes)
-            .transpose()?
-            .unwrap_or_default();
-        py.opt_str_from_wire(r.ssl_var_lookup(&name))
-    }
-);
+request_method!(req_ssl_var_lookup, |py, r, _slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    let a = unsafe { Args::parse(py, "ssl_var_lookup", ["var_name"], 1, args, nargs, kw)? };
+    let name = a
+        .get(0)
+        .map(Obj::to_wire_bytes)
+        .transpose()?
+        .unwrap_or_default();
+    py.opt_str_from_wire(r.ssl_var_lookup(&name))
+});
 
-request_method!(
-    req_meets_conditions,
-    |py, r, _owner, _slf, args, nargs, kw| {
-        // SAFETY: CPython's fastcall arguments.
-        unsafe { Args::<0>::parse(py, "meets_conditions", [], 0, args, nargs, kw)? };
-        py.int(i64::from(r.meets_conditions()))
-    }
-);
+request_method!(req_meets_conditions, |py, r, _slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    unsafe { Args::<0>::parse(py, "meets_conditions", [], 0, args, nargs, kw)? };
+    py.int(i64::from(r.meets_conditions()))
+});
 
-request_method!(req_set_etag, |py, r, _owner, _slf, args, nargs, kw| {
+request_method!(req_set_etag, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "set_etag", [], 0, args, nargs, kw)? };
     r.set_etag();
     Ok(py.none())
 });
 
-request_method!(
-    req_set_last_modified,
-    |py, r, _owner, _slf, args, nargs, kw| {
-        // SAFETY: CPython's fastcall arguments.
-        unsafe { Args::<0>::parse(py, "set_last_modified", [], 0, args, nargs, kw)? };
-        r.set_last_modified();
-        Ok(py.none())
-    }
-);
+request_method!(req_set_last_modified, |py, r, _slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    unsafe { Args::<0>::parse(py, "set_last_modified", [], 0, args, nargs, kw)? };
+    r.set_last_modified();
+    Ok(py.none())
+});
 
-request_method!(req_update_mtime, |py, r, _owner, _slf, args, nargs, kw| {
+request_method!(req_update_mtime, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     let a = unsafe { Args::parse(py, "update_mtime", ["dependency_mtime"], 1, args, nargs, kw)? };
     let t = a
@@ -475,20 +440,17 @@ request_method!(req_update_mtime, |py, r, _owner, _slf, args, nargs, kw| {
     Ok(py.none())
 });
 
-request_method!(
-    req_set_content_length,
-    |py, r, _owner, _slf, args, nargs, kw| {
-        // SAFETY: CPython's fastcall arguments.
-        let a = unsafe { Args::parse(py, "set_content_length", ["len"], 1, args, nargs, kw)? };
-        let len = a.int_or(0, 0)?;
-        r.set_content_length(
-            u64::try_from(len).map_err(|_| PyErr::value_error(py, "negative length"))?,
-        );
-        Ok(py.none())
-    }
-);
+request_method!(req_set_content_length, |py, r, _slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    let a = unsafe { Args::parse(py, "set_content_length", ["len"], 1, args, nargs, kw)? };
+    let len = a.int_or(0, 0)?;
+    r.set_content_length(
+        u64::try_from(len).map_err(|_| PyErr::value_error(py, "negative length"))?,
+    );
+    Ok(py.none())
+});
 
-request_method!(req_allow_methods, |py, r, _owner, _slf, args, nargs, kw| {
+request_method!(req_allow_methods, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     let a = unsafe {
         Args::parse(
@@ -529,24 +491,21 @@ request_method!(req_allow_methods, |py, r, _owner, _slf, args, nargs, kw| {
     Ok(py.none())
 });
 
-request_method!(req_add_cgi_vars, |py, r, _owner, _slf, args, nargs, kw| {
+request_method!(req_add_cgi_vars, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "add_cgi_vars", [], 0, args, nargs, kw)? };
     r.add_cgi_vars();
     Ok(py.none())
 });
 
-request_method!(
-    req_add_common_vars,
-    |py, r, _owner, _slf, args, nargs, kw| {
-        // SAFETY: CPython's fastcall arguments.
-        unsafe { Args::<0>::parse(py, "add_common_vars", [], 0, args, nargs, kw)? };
-        r.add_common_vars();
-        Ok(py.none())
-    }
-);
+request_method!(req_add_common_vars, |py, r, _slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    unsafe { Args::<0>::parse(py, "add_common_vars", [], 0, args, nargs, kw)? };
+    r.add_common_vars();
+    Ok(py.none())
+});
 
-request_method!(req_sendfile, |py, r, owner, _slf, args, nargs, kw| {
+request_method!(req_sendfile, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     let a = unsafe {
         Args::parse(
@@ -567,7 +526,7 @@ request_method!(req_sendfile, |py, r, owner, _slf, args, nargs, kw| {
     let offset =
         u64::try_from(a.int_or(1, 0)?).map_err(|_| PyErr::value_error(py, "negative offset"))?;
     let len = u64::try_from(a.int_or(2, -1)?).ok();
-    let sent = blocking(py, owner, || r.send_file(&path, offset, len)).map_err(|e| {
+    let sent = blocking(py, || r.send_file(&path, offset, len)).map_err(|e| {
         PyErr::os_error(
             py,
             &format!("Could not send {}: {e}", String::from_utf8_lossy(&path)),
@@ -576,35 +535,26 @@ request_method!(req_sendfile, |py, r, owner, _slf, args, nargs, kw| {
     py.int(i64::try_from(sent).unwrap_or(i64::MAX))
 });
 
-request_method!(
-    req_add_output_filter,
-    |py, r, _owner, _slf, args, nargs, kw| {
-        // SAFETY: CPython's fastcall arguments.
-        let a = unsafe { Args::parse(py, "add_output_filter", FILTER_NAME, 1, args, nargs, kw)? };
-        add_filter(py, r, &a, false)
-    }
-);
+request_method!(req_add_output_filter, |py, r, _slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    let a = unsafe { Args::parse(py, "add_output_filter", FILTER_NAME, 1, args, nargs, kw)? };
+    add_filter(py, r, &a, false)
+});
 
-request_method!(
-    req_add_input_filter,
-    |py, r, _owner, _slf, args, nargs, kw| {
-        // SAFETY: CPython's fastcall arguments.
-        let a = unsafe { Args::parse(py, "add_input_filter", FILTER_NAME, 1, args, nargs, kw)? };
-        add_filter(py, r, &a, true)
-    }
-);
+request_method!(req_add_input_filter, |py, r, _slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    let a = unsafe { Args::parse(py, "add_input_filter", FILTER_NAME, 1, args, nargs, kw)? };
+    add_filter(py, r, &a, true)
+});
 
-request_method!(
-    req_send_http_header,
-    |py, _r, _owner, _slf, args, nargs, kw| {
-        // SAFETY: CPython's fastcall arguments.
-        unsafe { Args::<0>::parse(py, "send_http_header", [], 0, args, nargs, kw)? };
-        // Kept for code written for mod_python 2.x; headers are sent with the first write.
-        Ok(py.none())
-    }
-);
+request_method!(req_send_http_header, |py, _r, _slf, args, nargs, kw| {
+    // SAFETY: CPython's fastcall arguments.
+    unsafe { Args::<0>::parse(py, "send_http_header", [], 0, args, nargs, kw)? };
+    // Kept for code written for mod_python 2.x; headers are sent with the first write.
+    Ok(py.none())
+});
 
-request_method!(req_finfo, |py, r, _owner, _slf, args, nargs, kw| {
+request_method!(req_finfo, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "_finfo", [], 0, args, nargs, kw)? };
     crate::finfo::finfo_tuple(py, &r.finfo())
@@ -694,7 +644,7 @@ fn register_filter<'py>(
 
 request_method!(
     req_register_output_filter,
-    |py, r, _owner, _slf, args, nargs, kw| {
+    |py, r, _slf, args, nargs, kw| {
         let name = "register_output_filter";
         // SAFETY: CPython's fastcall arguments.
         let a = unsafe { Args::parse(py, name, REGISTER_FILTER, 2, args, nargs, kw)? };
@@ -702,15 +652,12 @@ request_method!(
     }
 );
 
-request_method!(
-    req_register_input_filter,
-    |py, r, _owner, _slf, args, nargs, kw| {
-        let name = "register_input_filter";
-        // SAFETY: CPython's fastcall arguments.
-        let a = unsafe { Args::parse(py, name, REGISTER_FILTER, 2, args, nargs, kw)? };
-        register_filter(py, r, &a, true)
-    }
-);
+request_method!(req_register_input_filter, |py, r, _slf, args, nargs, kw| {
+    let name = "register_input_filter";
+    // SAFETY: CPython's fastcall arguments.
+    let a = unsafe { Args::parse(py, name, REGISTER_FILTER, 2, args, nargs, kw)? };
+    register_filter(py, r, &a, true)
+});
 
 /// The method table of `mp_request`.
 pub(super) static METHODS: Static<[ffi::PyMethodDef; 37]> = Static::new([

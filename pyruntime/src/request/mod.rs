@@ -1,11 +1,16 @@
 //! The `mp_request` type: the Python view of one request, shared by every phase in one
 //! interpreter (attributes set on `req` persist across phases, as in mod_python).
 //!
-//! The object does not own the `request_rec`. It holds a [`RequestHandle`] that the request
-//! pool's cleanup clears (with the GIL held) before Apache frees the request; any use after
-//! that raises instead of touching freed memory. Only the thread Apache gave the request to
-//! releases the GIL inside a method, so the cleanup can never run while such a method still
-//! uses the request.
+//! The object does not own the `request_rec`: it holds a [`RequestLease`], usable only on the
+//! thread serving the request and only until the request ends, so any other use raises
+//! instead of racing Apache or touching freed memory.
+//!
+//! The end of a request, for Python: pre-cleanups of the request pool, which run while the
+//! request is whole (before its child pools, where subrequests and mod_dir's fast redirect
+//! keep the filename and configuration, and before any ordinary cleanup). In order: the
+//! `req.register_cleanup` callables (last registered first), `PythonCleanupHandler`, then,
+//! for every request sharing the pool (an internal redirect's chain) at once, the leases are
+//! revoked and the Python objects released.
 
 mod attrs;
 mod body;
@@ -15,61 +20,52 @@ use crate::interpreters::Interpreter;
 use crate::native::{slot, Static, SLOTS_END};
 use crate::py::{Obj, Py, PyErr, PyResult};
 use attrs::GETSET;
-use bindings::Request;
-use directives::{DirConfig, HandlerEntry, HandlerPhase};
+use bindings::{Lease, LeaseError, Request};
+use directives::{HandlerEntry, HandlerPhase};
 use methods::METHODS;
 use pyo3_ffi as ffi;
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_int, c_void};
 use std::mem::{offset_of, ManuallyDrop};
-use std::rc::Rc;
-use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::Arc;
-use std::thread::ThreadId;
 
-/// Access to a request that may have ended.
-pub(crate) struct RequestHandle {
-    request: AtomicPtr<Request>,
-    owner: ThreadId,
-}
+/// How Python objects reach a request: on its thread, until it ends.
+pub(crate) type RequestLease = Lease<Request>;
 
-impl RequestHandle {
-    /// The request, if it has not ended. The GIL (`_py`) is what keeps it from ending while
-    /// the borrow is used: the pool cleanup that ends it takes the GIL first.
-    pub(crate) fn get<'py>(&self, _py: Py<'py>) -> Option<&'py Request> {
-        let p = self.request.load(Ordering::Acquire);
-        // `invalidate` runs with the GIL held before the request pool is freed.
-        // SAFETY: non-NULL until `invalidate`; the caller holds the GIL for 'py.
-        (!p.is_null()).then(|| unsafe { &*p })
-    }
-
-    /// True on the thread Apache runs the request on (the only one allowed to release the
-    /// GIL while using the request).
-    pub(crate) fn on_owner_thread(&self) -> bool {
-        std::thread::current().id() == self.owner
-    }
-
-    fn invalidate(&self, _py: Py<'_>) {
-        self.request.store(std::ptr::null_mut(), Ordering::Release);
+/// The Python error for a lease that cannot be used: `what` names the object.
+pub(crate) fn lease_error<'py>(py: Py<'py>, e: LeaseError, what: &str) -> PyErr<'py> {
+    match e {
+        LeaseError::Ended => PyErr::runtime_error(
+            py,
+            &format!("the request has ended; this {what} object is no longer usable"),
+        ),
+        LeaseError::OtherThread => PyErr::runtime_error(
+            py,
+            &format!(
+                "this {what} object belongs to a request served by another thread: mod_python's \
+                 request, connection, filter and table objects can only be used on the thread \
+                 Apache runs the request on, not from another thread"
+            ),
+        ),
     }
 }
 
-/// The request's Python objects, one per interpreter, kept in the request pool; dropping it
-/// (the pool cleanup) ends the request for Python. Also the handlers `req.add_handler` added
-/// for later phases.
+/// The request's Python objects, one per interpreter, kept in the request's
+/// `request_config` slot. Also the handlers `req.add_handler` added for later phases.
 pub(crate) struct RequestObjects {
-    handle: Arc<RequestHandle>,
+    lease: Arc<RequestLease>,
     objects: RefCell<Vec<(Arc<Interpreter>, usize)>>,
     dynamic: RefCell<Vec<(HandlerPhase, HandlerEntry)>>,
     /// Filters registered with `req.register_input_filter`/`register_output_filter`:
     /// (name, is_input, handler).
     filters: RefCell<Vec<(String, bool, HandlerEntry)>>,
     body: RefCell<body::BodyState>,
-    /// A copy of the configuration at the last phase Python ran in, and the address it was
-    /// copied from (to copy again only when it changes).
-    snapshot: RefCell<Option<(usize, Rc<DirConfig>)>>,
-    /// True once the request pool's cleanup runs: from then on the copy is used.
-    cleaning: Cell<bool>,
+    /// Later requests of the same pool (an internal redirect's chain) whose Python objects
+    /// end with this one's: addresses of their `RequestObjects`, alive until the pool's
+    /// ordinary cleanups.
+    followers: RefCell<Vec<usize>>,
+    /// True once the request has ended for Python: no new objects are made for it.
+    ended: Cell<bool>,
 }
 
 /// The handler of a filter `req.register_*_filter` registered under `name` for `r`.
@@ -81,51 +77,6 @@ pub(crate) fn dynamic_filter(r: &Request, name: &[u8], input: bool) -> Option<Ha
         .rev()
         .find(|(n, i, _)| *i == input && n.as_bytes().eq_ignore_ascii_case(name))
         .map(|(_, _, e)| e.clone())
-}
-
-/// A configuration that is either borrowed live from Apache or a copy kept for cleanups.
-pub(crate) enum ConfigRef<'a> {
-    /// The live per-directory configuration.
-    Live(&'a DirConfig),
-    /// The copy taken at the last phase.
-    Snapshot(Rc<DirConfig>),
-}
-
-impl std::ops::Deref for ConfigRef<'_> {
-    type Target = DirConfig;
-    fn deref(&self) -> &DirConfig {
-        match self {
-            ConfigRef::Live(c) => c,
-            ConfigRef::Snapshot(c) => c,
-        }
-    }
-}
-
-/// Remembers `config` as the configuration of `r` for its cleanups.
-pub(crate) fn remember_config(r: &Request, config: &DirConfig) {
-    if let Some(o) = objects(r) {
-        let addr = config as *const DirConfig as usize;
-        let mut snap = o.snapshot.borrow_mut();
-        if snap.as_ref().is_none_or(|(a, _)| *a != addr) {
-            *snap = Some((addr, Rc::new(config.clone())));
-        }
-    }
-}
-
-/// Marks `r` as being cleaned up: its live configuration may be gone from now on.
-pub(crate) fn start_cleaning(r: &Request) {
-    if let Some(o) = objects(r) {
-        o.cleaning.set(true);
-    }
-}
-
-/// The configuration copy of `r`, while its pool is being cleaned up.
-pub(crate) fn cleanup_snapshot(r: &Request) -> Option<Rc<DirConfig>> {
-    let o = objects(r)?;
-    if !o.cleaning.get() {
-        return None;
-    }
-    o.snapshot.borrow().as_ref().map(|(_, c)| c.clone())
 }
 
 /// Handlers added with `req.add_handler` for `phase` of request `r`.
@@ -142,18 +93,100 @@ pub(crate) fn dynamic_handlers(r: &Request, phase: HandlerPhase) -> Vec<HandlerE
         .unwrap_or_default()
 }
 
-impl Drop for RequestObjects {
-    fn drop(&mut self) {
-        let objects = std::mem::take(self.objects.get_mut());
+/// Runs `f` at the end of `r` (a pre-cleanup of its pool, while the request is whole), on
+/// the thread that ends it, which becomes the thread the objects of `r` and of the requests
+/// sharing its pool (an internal redirect's chain) may be used on.
+pub(crate) fn at_end(r: &Request, f: impl FnOnce(&Request) + Send + 'static) {
+    r.on_end(move |r| {
+        let first = std::iter::successors(Some(r), |p| p.prev())
+            .take_while(|p| std::ptr::eq(p.pool(), r.pool()))
+            .last()
+            .unwrap_or(r);
+        let chain = std::iter::successors(Some(first), |p| p.next())
+            .take_while(|p| std::ptr::eq(p.pool(), r.pool()));
+        for o in chain.filter_map(|p| objects(p)) {
+            o.lease.rebind();
+        }
+        f(r)
+    });
+}
+
+impl RequestObjects {
+    /// Ends the request for Python: revokes the lease and releases the Python objects.
+    fn end(&self) {
+        self.ended.set(true);
+        self.lease.revoke();
+        let objects = std::mem::take(&mut *self.objects.borrow_mut());
         for (interp, addr) in objects {
-            let handle = self.handle.clone();
-            interp.enter(|py| {
-                handle.invalidate(py);
+            interp.enter(|_py| {
                 // SAFETY: addr is our strong reference to a request object of this interpreter.
                 unsafe { ffi::Py_DECREF(addr as *mut ffi::PyObject) };
             });
         }
     }
+
+    /// Ends this request and the followers that share its pool, latest first.
+    fn end_with_followers(&self) {
+        let followers = std::mem::take(&mut *self.followers.borrow_mut());
+        for addr in followers.into_iter().rev() {
+            // SAFETY: a follower's RequestObjects lives until the pool's ordinary cleanups.
+            unsafe { &*(addr as *const RequestObjects) }.end();
+        }
+        self.end();
+    }
+}
+
+impl Drop for RequestObjects {
+    fn drop(&mut self) {
+        // Normally ended already by the pool's pre-cleanup; this only covers a pool cleared
+        // in another way.
+        self.end();
+    }
+}
+
+/// The objects of `r`, made on first use: the first request of a pool registers the end of
+/// the pool's requests; later requests of the same pool (internal redirects) join it.
+fn objects_or_new(r: &Request) -> &RequestObjects {
+    if let Some(o) = objects(r) {
+        return o;
+    }
+    // SAFETY: the request outlives the lease: the pool's pre-cleanup revokes it first.
+    let lease = Arc::new(unsafe { RequestLease::new(r) });
+    let made = r.set_data(RequestObjects {
+        lease,
+        objects: RefCell::new(Vec::new()),
+        dynamic: RefCell::new(Vec::new()),
+        filters: RefCell::new(Vec::new()),
+        body: RefCell::new(body::BodyState::default()),
+        followers: RefCell::new(Vec::new()),
+        ended: Cell::new(false),
+    });
+    let root = std::iter::successors(r.prev(), |p| p.prev())
+        .take_while(|p| std::ptr::eq(p.pool(), r.pool()))
+        .filter_map(|p| objects(p))
+        .last();
+    match root {
+        Some(root) => root
+            .followers
+            .borrow_mut()
+            .push(made as *const RequestObjects as usize),
+        None => {
+            let addr = r as *const Request as usize;
+            r.on_end(move |_| {
+                // SAFETY: the request_rec is whole during its pool's pre-cleanups.
+                let r = unsafe { &*(addr as *const Request) };
+                if let Some(o) = objects(r) {
+                    o.end_with_followers();
+                }
+            });
+        }
+    }
+    // Registered after the end above, so it runs before it: PythonCleanupHandler runs at the
+    // end of every request Python took part in.
+    at_end(r, |r| {
+        crate::dispatch::run_handlers(r, HandlerPhase::Cleanup);
+    });
+    made
 }
 
 /// The request object for `r` in `interp` (attached now), created on first use.
@@ -162,30 +195,10 @@ pub(crate) fn request_object<'py>(
     interp: &Arc<Interpreter>,
     r: &Request,
 ) -> PyResult<'py, Obj<'py>> {
-    let objects = match r.data::<RequestObjects>() {
-        Some(o) => o,
-        None => {
-            let objects = r.set_data(RequestObjects {
-                handle: Arc::new(RequestHandle {
-                    request: AtomicPtr::new(r as *const Request as *mut Request),
-                    owner: std::thread::current().id(),
-                }),
-                objects: RefCell::new(Vec::new()),
-                dynamic: RefCell::new(Vec::new()),
-                filters: RefCell::new(Vec::new()),
-                body: RefCell::new(body::BodyState::default()),
-                snapshot: RefCell::new(None),
-                cleaning: Cell::new(false),
-            });
-            // Registered after the objects, so it runs before they are released:
-            // PythonCleanupHandler runs at the end of every request Python took part in.
-            r.on_cleanup(|r| {
-                start_cleaning(r);
-                crate::dispatch::run_handlers(r, HandlerPhase::Cleanup);
-            });
-            objects
-        }
-    };
+    let objects = objects_or_new(r);
+    if objects.ended.get() {
+        return Err(lease_error(py, LeaseError::Ended, "req"));
+    }
     if let Some((_, addr)) = objects
         .objects
         .borrow()
@@ -198,7 +211,7 @@ pub(crate) fn request_object<'py>(
     let module = interp.apache_module(py);
     // SAFETY: the interpreter's _apache module; its state holds the request type.
     let ty = unsafe { crate::apache_module::module_state(module.as_ptr()).request_type };
-    let obj = new_request_object(py, ty, objects.handle.clone())?;
+    let obj = new_request_object(py, ty, objects.lease.clone())?;
     obj.setattr("interpreter", &py.str(interp.name())?)?;
     objects
         .objects
@@ -213,13 +226,13 @@ struct RequestObject {
     dict: *mut ffi::PyObject,
     /// Cached attribute objects: the five tables, the server and the connection objects.
     cached: [*mut ffi::PyObject; 7],
-    handle: ManuallyDrop<Arc<RequestHandle>>,
+    lease: ManuallyDrop<Arc<RequestLease>>,
 }
 
 fn new_request_object<'py>(
     py: Py<'py>,
     ty: *mut ffi::PyObject,
-    handle: Arc<RequestHandle>,
+    lease: Arc<RequestLease>,
 ) -> PyResult<'py, Obj<'py>> {
     // GenericAlloc returns zeroed, GC-tracked memory; we initialise the only non-pointer field
     // before any Python code runs.
@@ -230,13 +243,11 @@ fn new_request_object<'py>(
             ffi::PyType_GenericAlloc(ty as *mut ffi::PyTypeObject, 0),
         )?;
         let raw = obj.as_ptr() as *mut RequestObject;
-        std::ptr::addr_of_mut!((*raw).handle).write(ManuallyDrop::new(handle));
+        std::ptr::addr_of_mut!((*raw).lease).write(ManuallyDrop::new(lease));
         Ok(obj)
     }
 }
 
-/// The live request behind `slf`, or an error saying the request has ended.
-///
 /// The request objects of `r` (if Python has seen the request).
 pub(crate) fn objects(r: &Request) -> Option<&RequestObjects> {
     r.data::<RequestObjects>()
@@ -251,18 +262,23 @@ fn related_request<'py>(py: Py<'py>, r: Option<&Request>) -> PyResult<'py, Obj<'
     }
 }
 
+/// The request behind `slf`: on the thread serving it, until it ends.
+///
 /// # Safety
 /// `slf` is an `mp_request` object.
-unsafe fn live<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, (&'py Request, bool)> {
-    // SAFETY: slf is an mp_request (caller's contract), so the handle is initialised.
-    let handle = unsafe { &(*(slf as *mut RequestObject)).handle };
-    match handle.get(py) {
-        Some(r) => Ok((r, handle.on_owner_thread())),
-        None => Err(PyErr::runtime_error(
-            py,
-            "the request has ended; this req object is no longer usable",
-        )),
-    }
+unsafe fn live<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py Request> {
+    // SAFETY: slf is an mp_request (caller's contract), so the lease is initialised.
+    let lease: &'py RequestLease = unsafe { &(*(slf as *mut RequestObject)).lease };
+    lease.get().map_err(|e| lease_error(py, e, "req"))
+}
+
+/// The lease of `slf`, for objects made from the request (tables, the connection).
+///
+/// # Safety
+/// `slf` is an `mp_request` object.
+unsafe fn lease_of(slf: *mut ffi::PyObject) -> Arc<RequestLease> {
+    // SAFETY: slf is an mp_request (caller's contract), so the lease is initialised.
+    unsafe { Arc::clone(&(*(slf as *mut RequestObject)).lease) }
 }
 
 static MEMBERS: Static<[ffi::PyMemberDef; 2]> = Static::new([
@@ -322,7 +338,7 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
         let ty = ffi::Py_TYPE(slf);
         ffi::PyObject_GC_UnTrack(slf as *mut c_void);
         clear(slf);
-        ManuallyDrop::drop(&mut (*(slf as *mut RequestObject)).handle);
+        ManuallyDrop::drop(&mut (*(slf as *mut RequestObject)).lease);
         ffi::PyObject_GC_Del(slf as *mut c_void);
         ffi::Py_DECREF(ty as *mut ffi::PyObject);
     }
