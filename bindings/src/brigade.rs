@@ -4,8 +4,9 @@
 //! A [`Brigade`] lives in a pool and holds a ring of [`Bucket`]s allocated from a
 //! [`BucketAlloc`]. Reading a bucket of any type (heap, file, pipe, socket) goes through its
 //! type's `read`, which may morph it into a heap bucket in place; metadata buckets (EOS,
-//! FLUSH) carry no data. Operations that remove buckets take the brigade, not a bucket
-//! borrow, so no `&Bucket` outlives its bucket.
+//! FLUSH) carry no data. Operations that can remove buckets (deleting, moving, passing the
+//! brigade down a filter chain) take `&mut Brigade`, while a `&Bucket` or its data borrows
+//! the brigade, so the compiler keeps every bucket borrow shorter than the bucket.
 
 use crate::error::AprError;
 use crate::pool::Pool;
@@ -142,14 +143,25 @@ impl Brigade {
         unsafe { &*(b as *const Brigade) }
     }
 
+    /// Borrows a brigade for changing it.
+    ///
+    /// # Safety
+    /// `b` is a valid brigade whose pool lives for `'a`, and no other borrow of it is used
+    /// during `'a`.
+    pub unsafe fn from_raw_mut<'a>(b: *mut sys::apr_bucket_brigade) -> &'a mut Brigade {
+        // SAFETY: as for from_raw; the borrow is unique per the caller.
+        unsafe { &mut *(b as *mut Brigade) }
+    }
+
     pub(crate) fn as_raw(&self) -> *mut sys::apr_bucket_brigade {
         self.0.get()
     }
 
     /// Creates an empty brigade in `pool`, with buckets from `alloc`.
-    pub fn create<'p>(pool: &'p Pool, alloc: &'p BucketAlloc) -> &'p Brigade {
-        // SAFETY: the brigade lives in the live pool and registers its own cleanup there.
-        unsafe { Brigade::from_raw(sys::apr_brigade_create(pool.as_raw(), alloc.as_raw())) }
+    pub fn create<'p>(pool: &'p Pool, alloc: &'p BucketAlloc) -> &'p mut Brigade {
+        // SAFETY: a new brigade in the live pool (it registers its own cleanup there), ours
+        // alone.
+        unsafe { Brigade::from_raw_mut(sys::apr_brigade_create(pool.as_raw(), alloc.as_raw())) }
     }
 
     fn alloc(&self) -> *mut sys::apr_bucket_alloc_t {
@@ -218,7 +230,7 @@ impl Brigade {
     }
 
     /// Deletes the first bucket. Returns false when the brigade was empty.
-    pub fn delete_first(&self) -> bool {
+    pub fn delete_first(&mut self) -> bool {
         if self.is_empty() {
             return false;
         }
@@ -227,35 +239,12 @@ impl Brigade {
         true
     }
 
-    /// Moves every bucket after the first `count` into a new brigade, returned.
-    pub fn split_after(&self, count: usize) -> &Brigade {
-        let b = self.as_raw();
-        // SAFETY: a live brigade; we walk at most to the sentinel.
-        let at = unsafe {
-            let mut e = sys::brigade_first(b);
-            for _ in 0..count {
-                if e == sys::brigade_sentinel(b) {
-                    break;
-                }
-                e = sys::bucket_next(e);
-            }
-            e
-        };
-        // SAFETY: `at` is a bucket of this brigade or its sentinel; split_ex then moves nothing.
-        unsafe {
-            if at == sys::brigade_sentinel(b) {
-                let pool = (*b).p;
-                return Brigade::from_raw(sys::apr_brigade_create(pool, self.alloc()));
-            }
-            Brigade::from_raw(sys::apr_brigade_split_ex(b, at, std::ptr::null_mut()))
-        }
-    }
-
-    /// Total data length, reading pipe/socket buckets if `read_all`.
+    /// Total data length, reading pipe/socket buckets if `read_all` (which may replace
+    /// them).
     ///
     /// # Errors
     /// The APR status of a failed read.
-    pub fn length(&self, read_all: bool) -> Result<u64, AprError> {
+    pub fn length(&mut self, read_all: bool) -> Result<u64, AprError> {
         let mut len: sys::apr_off_t = 0;
         // SAFETY: a live brigade; len receives the total.
         let status = unsafe { sys::apr_brigade_length(self.as_raw(), read_all as i32, &mut len) };
@@ -267,16 +256,60 @@ impl Brigade {
     ///
     /// # Errors
     /// The APR status of a failed bucket read.
-    pub fn flatten(&self) -> Result<Vec<u8>, AprError> {
+    pub fn flatten(&mut self) -> Result<Vec<u8>, AprError> {
+        let b = self.as_raw();
         let mut out = Vec::new();
-        for bucket in self.buckets() {
-            out.extend_from_slice(bucket.read(true)?);
+        // SAFETY: a live brigade; the next bucket is taken after each read, since reading a
+        // file or pipe bucket inserts the rest of its data right after it.
+        unsafe {
+            let mut e = sys::brigade_first(b);
+            while e != sys::brigade_sentinel(b) {
+                out.extend_from_slice((*(e as *const Bucket)).read(true)?);
+                e = sys::bucket_next(e);
+            }
         }
         Ok(out)
     }
 
+    /// Makes every bucket independent of memory that may change or go before `pool` is
+    /// cleared (`apr_bucket_setaside`): what a filter must do to the buckets it keeps past
+    /// the current call (mod_ssl hands out transient buckets over a buffer it reuses).
+    ///
+    /// # Errors
+    /// The APR status of a bucket that cannot be set aside.
+    pub fn setaside(&mut self, pool: &Pool) -> Result<(), AprError> {
+        let b = self.as_raw();
+        // SAFETY: a live brigade walked to its sentinel; setaside changes a bucket in place.
+        unsafe {
+            let mut e = sys::brigade_first(b);
+            while e != sys::brigade_sentinel(b) {
+                let rc = sys::bucket_setaside(e, pool.as_raw());
+                if rc != sys::APR_SUCCESS as i32 && rc != sys::APR_ENOTIMPL as i32 {
+                    return Err(AprError::from_status(rc));
+                }
+                e = sys::bucket_next(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves the first bucket to the end of `other`. Returns false when this brigade was
+    /// empty.
+    pub fn move_first_to(&mut self, other: &mut Brigade) -> bool {
+        if self.is_empty() {
+            return false;
+        }
+        // SAFETY: the first bucket is a real bucket; it is unlinked, then linked into other.
+        unsafe {
+            let e = sys::brigade_first(self.as_raw());
+            sys::bucket_remove(e);
+            sys::brigade_insert_tail(other.as_raw(), e);
+        }
+        true
+    }
+
     /// Moves every bucket of `other` to the end of this brigade (`APR_BRIGADE_CONCAT`).
-    pub fn append_all(&self, other: &Brigade) {
+    pub fn append_all(&mut self, other: &mut Brigade) {
         // SAFETY: two live brigades; the ring splice keeps both rings well formed.
         unsafe { sys::brigade_concat(self.as_raw(), other.as_raw()) }
     }
@@ -286,30 +319,34 @@ impl Brigade {
     ///
     /// # Errors
     /// The APR status of a failed read or split.
-    pub fn move_after(&self, bytes: u64, into: &Brigade) -> Result<(), AprError> {
+    pub fn move_after(&mut self, bytes: u64, into: &mut Brigade) -> Result<(), AprError> {
         let mut after: *mut sys::apr_bucket = std::ptr::null_mut();
         let point = i64::try_from(bytes).unwrap_or(i64::MAX);
-        // `after` receives the first bucket past the point (or the sentinel); split_ex moves from
-        // there to a scratch brigade we then append.
+        // `after` receives the first bucket past the point (or the sentinel); from there to
+        // the end, the buckets are unlinked one by one onto `into`'s tail (no new brigade).
         // SAFETY: a live brigade; `after` is one of its buckets or its sentinel.
         unsafe {
             let rc = sys::apr_brigade_partition(self.as_raw(), point, &mut after);
             if rc != sys::APR_SUCCESS as i32 && rc != sys::APR_INCOMPLETE as i32 {
                 return Err(AprError::from_status(rc));
             }
-            if after.is_null() || after == sys::brigade_sentinel(self.as_raw()) {
+            let sentinel = sys::brigade_sentinel(self.as_raw());
+            if after.is_null() {
                 return Ok(());
             }
-            let pool = (*self.as_raw()).p;
-            let scratch = sys::apr_brigade_create(pool, self.alloc());
-            sys::apr_brigade_split_ex(self.as_raw(), after, scratch);
-            sys::brigade_concat(into.as_raw(), scratch);
+            let mut e = after;
+            while e != sentinel {
+                let next = sys::bucket_next(e);
+                sys::bucket_remove(e);
+                sys::brigade_insert_tail(into.as_raw(), e);
+                e = next;
+            }
         }
         Ok(())
     }
 
     /// Destroys every bucket, leaving the brigade empty and reusable.
-    pub fn cleanup(&self) {
+    pub fn cleanup(&mut self) {
         // SAFETY: a live brigade; apr_brigade_cleanup frees its buckets.
         unsafe { sys::apr_brigade_cleanup(self.as_raw() as *mut std::ffi::c_void) };
     }
@@ -351,7 +388,8 @@ mod tests {
             .map(|b| b.read(true).expect("read").to_vec())
             .collect();
         assert_eq!(parts, vec![b"ab".to_vec(), b"cdef".to_vec(), vec![]]);
-        let rest = bb.split_after(1);
+        let rest = Brigade::create(&pool, alloc);
+        bb.move_after(2, rest).expect("move");
         assert_eq!(bb.flatten().expect("flatten"), b"ab");
         assert_eq!(rest.flatten().expect("flatten"), b"cdef");
         assert_eq!(
@@ -363,7 +401,23 @@ mod tests {
         rest.cleanup();
         assert!(rest.is_empty());
         assert!(!rest.delete_first());
-        assert!(bb.split_after(5).is_empty());
+    }
+
+    #[test]
+    fn move_first_and_setaside_keep_order_and_data() {
+        let pool = OwnedPool::new(None).expect("pool");
+        let alloc = BucketAlloc::create(&pool);
+        let bb = Brigade::create(&pool, alloc);
+        let out = Brigade::create(&pool, alloc);
+        bb.append_flush();
+        bb.append_copy(b"kept");
+        assert!(bb.move_first_to(out));
+        assert!(bb.move_first_to(out));
+        assert!(!bb.move_first_to(out));
+        out.setaside(&pool).expect("setaside");
+        let kinds: Vec<_> = out.buckets().map(Bucket::kind).collect();
+        assert_eq!(kinds, vec![BucketKind::Flush, BucketKind::Data]);
+        assert_eq!(out.flatten().expect("flatten"), b"kept");
     }
 
     #[test]

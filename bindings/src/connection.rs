@@ -139,7 +139,7 @@ impl Connection {
 }
 
 impl Connection {
-    fn new_brigade(&self) -> &crate::Brigade {
+    fn new_brigade(&self) -> &mut crate::Brigade {
         // SAFETY: the connection's allocator lives as long as the connection.
         let alloc = unsafe { crate::BucketAlloc::from_raw(self.rec().bucket_alloc) };
         crate::Brigade::create(self.pool(), alloc)
@@ -153,7 +153,7 @@ impl Connection {
     /// A read error or timeout (Apache's `Timeout`).
     pub fn read(
         &self,
-        scratch: &crate::Brigade,
+        scratch: &mut crate::Brigade,
         max: usize,
         line: bool,
     ) -> Result<Vec<u8>, crate::AprError> {
@@ -179,7 +179,12 @@ impl Connection {
     /// stopping server is noticed (the event MPM closes a waiting connection's socket, which
     /// does not wake a thread already in `poll`). TLS connections wait in one piece: a
     /// timeout in the middle of mod_ssl's reads is not safe to retry.
-    fn get_brigade_waiting(&self, bb: &crate::Brigade, mode: sys::ap_input_mode_t, n: i64) -> i32 {
+    fn get_brigade_waiting(
+        &self,
+        bb: &mut crate::Brigade,
+        mode: sys::ap_input_mode_t,
+        n: i64,
+    ) -> i32 {
         let get = || {
             // SAFETY: the connection's live input filter chain; bb is the caller's.
             unsafe {
@@ -233,7 +238,7 @@ impl Connection {
     }
 
     /// A brigade for [`Connection::read`] to reuse (in the connection pool).
-    pub fn scratch_brigade(&self) -> &crate::Brigade {
+    pub fn scratch_brigade(&self) -> &mut crate::Brigade {
         self.new_brigade()
     }
 
@@ -241,7 +246,7 @@ impl Connection {
     ///
     /// # Errors
     /// When the client went away.
-    pub fn write(&self, scratch: &crate::Brigade, data: &[u8]) -> Result<(), crate::AprError> {
+    pub fn write(&self, scratch: &mut crate::Brigade, data: &[u8]) -> Result<(), crate::AprError> {
         scratch.append_copy(data);
         scratch.append_flush();
         // SAFETY: the connection's live output filter chain.

@@ -53,7 +53,7 @@ impl Filter {
     }
 
     /// A new empty brigade in the request (or connection) pool.
-    pub fn new_brigade(&self) -> &Brigade {
+    pub fn new_brigade(&self) -> &mut Brigade {
         let c = self.connection();
         let pool = match self.request() {
             Some(r) => r.pool(),
@@ -68,7 +68,7 @@ impl Filter {
     ///
     /// # Errors
     /// The status a filter down the chain returned (e.g. the client went away).
-    pub fn pass_brigade(&self, bb: &Brigade) -> Result<(), AprError> {
+    pub fn pass_brigade(&self, bb: &mut Brigade) -> Result<(), AprError> {
         // SAFETY: f->next is the rest of the live chain.
         AprError::check(unsafe { sys::ap_pass_brigade(self.rec().next, bb.as_raw()) })
     }
@@ -79,7 +79,7 @@ impl Filter {
     /// The status of the read.
     pub fn get_brigade(
         &self,
-        bb: &Brigade,
+        bb: &mut Brigade,
         mode: u32,
         block: bool,
         readbytes: i64,

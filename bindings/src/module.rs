@@ -136,7 +136,7 @@ pub trait ModuleHooks: Sized + 'static {
     fn child_init(_pchild: &Pool, _s: &Server) {}
     /// An input filter registered with [`register_input_filter`] is asked for data (mode,
     /// blocking, bytes wanted); the answer is an APR status.
-    fn input_filter(f: &crate::Filter, bb: &crate::Brigade, mode: u32, readbytes: i64) -> i32 {
+    fn input_filter(f: &crate::Filter, bb: &mut crate::Brigade, mode: u32, readbytes: i64) -> i32 {
         match f.get_brigade(bb, mode, true, readbytes) {
             Ok(()) => 0,
             Err(_) => sys::APR_EGENERAL as i32,
@@ -148,7 +148,7 @@ pub trait ModuleHooks: Sized + 'static {
     }
     /// An output filter registered with [`register_output_filter`] got a brigade; the
     /// answer is an APR status.
-    fn output_filter(f: &crate::Filter, bb: &crate::Brigade) -> i32 {
+    fn output_filter(f: &crate::Filter, bb: &mut crate::Brigade) -> i32 {
         match f.pass_brigade(bb) {
             Ok(()) => 0,
             Err(_) => sys::APR_EGENERAL as i32,
@@ -833,8 +833,9 @@ unsafe extern "C" fn output_filter<M: ModuleHooks>(
     bb: *mut sys::apr_bucket_brigade,
 ) -> sys::apr_status_t {
     catch_unwind_or_report("output filter", sys::APR_EGENERAL as i32, || {
-        // SAFETY: Apache passes the live filter and brigade of this call.
-        let (f, bb) = unsafe { (crate::Filter::from_raw(f), crate::Brigade::from_raw(bb)) };
+        // SAFETY: Apache passes the live filter and brigade of this call, the brigade ours
+        // until we return.
+        let (f, bb) = unsafe { (crate::Filter::from_raw(f), crate::Brigade::from_raw_mut(bb)) };
         M::output_filter(f, bb)
     })
 }
@@ -873,8 +874,9 @@ unsafe extern "C" fn input_filter<M: ModuleHooks>(
     readbytes: sys::apr_off_t,
 ) -> sys::apr_status_t {
     catch_unwind_or_report("input filter", sys::APR_EGENERAL as i32, || {
-        // SAFETY: Apache passes the live filter and brigade of this call.
-        let (f, bb) = unsafe { (crate::Filter::from_raw(f), crate::Brigade::from_raw(bb)) };
+        // SAFETY: Apache passes the live filter and brigade of this call, the brigade ours
+        // until we return.
+        let (f, bb) = unsafe { (crate::Filter::from_raw(f), crate::Brigade::from_raw_mut(bb)) };
         M::input_filter(f, bb, mode, readbytes)
     })
 }

@@ -272,14 +272,14 @@ impl Request {
     ///
     /// # Errors
     /// The status a filter down the chain returned.
-    pub fn pass_brigade(&self, bb: &crate::Brigade) -> Result<(), AprError> {
+    pub fn pass_brigade(&self, bb: &mut crate::Brigade) -> Result<(), AprError> {
         // SAFETY: output_filters is the live filter chain of this request.
         let status = unsafe { sys::ap_pass_brigade(self.rec().output_filters, bb.as_raw()) };
         AprError::check(status)
     }
 
     /// A brigade in the request pool using the connection's bucket allocator.
-    pub fn new_brigade(&self) -> &crate::Brigade {
+    pub fn new_brigade(&self) -> &mut crate::Brigade {
         // SAFETY: the connection's allocator outlives the request.
         let alloc = unsafe { crate::BucketAlloc::from_raw(self.connection().bucket_alloc_raw()) };
         crate::Brigade::create(self.pool(), alloc)

@@ -104,6 +104,15 @@ pub unsafe fn bucket_delete(e: *mut apr_bucket) {
     bucket_destroy(e);
 }
 
+/// `apr_bucket_setaside(e, p)`.
+#[inline]
+pub unsafe fn bucket_setaside(e: *mut apr_bucket, p: *mut apr_pool_t) -> apr_status_t {
+    match (*(*e).type_).setaside {
+        Some(setaside) => setaside(e, p),
+        None => APR_ENOTIMPL as apr_status_t,
+    }
+}
+
 /// `apr_bucket_read(e, str, len, block)`.
 #[inline]
 pub unsafe fn bucket_read(

@@ -70,13 +70,13 @@ impl ModuleHooks for PythonModule {
         pyruntime::run_connection_handler(c)
     }
 
-    fn output_filter(f: &bindings::Filter, bb: &bindings::Brigade) -> i32 {
+    fn output_filter(f: &bindings::Filter, bb: &mut bindings::Brigade) -> i32 {
         pyruntime::run_output_filter(f, bb)
     }
 
     fn input_filter(
         f: &bindings::Filter,
-        bb: &bindings::Brigade,
+        bb: &mut bindings::Brigade,
         mode: u32,
         readbytes: i64,
     ) -> i32 {

@@ -181,14 +181,14 @@ unsafe fn conn<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py 
 unsafe fn direct<'py>(
     py: Py<'py>,
     slf: *mut ffi::PyObject,
-) -> PyResult<'py, (&'py Connection, &'py Brigade)> {
+) -> PyResult<'py, (&'py Connection, &'py DirectConn)> {
     // SAFETY: slf is an mp_conn, so its source is initialised.
     let source: &'py Source = unsafe { &(*(slf as *mut ConnObject)).handle };
     match source {
         Source::Direct(lease) => match lease.get() {
-            // While leased, both live in the connection pool, used on this thread only.
-            // SAFETY: the connection and its brigade outlive the lease.
-            Ok(d) => Ok(unsafe { (d.conn.as_ref(), d.scratch.as_ref()) }),
+            // While leased, the connection is alive, used on this thread only.
+            // SAFETY: the connection outlives the lease.
+            Ok(d) => Ok((unsafe { d.conn.as_ref() }, d)),
             Err(bindings::LeaseError::Ended) => Err(PyErr::runtime_error(
                 py,
                 "the connection handler has returned; this object is no longer usable",
@@ -377,7 +377,7 @@ unsafe extern "C" fn conn_log_error(
 }
 
 macro_rules! conn_io {
-    ($name:ident, $fname:literal, [$($arg:literal),*], |$py:ident, $c:ident, $bb:ident, $a:ident| $body:block) => {
+    ($name:ident, $fname:literal, [$($arg:literal),*], |$py:ident, $c:ident, $d:ident, $a:ident| $body:block) => {
         unsafe extern "C" fn $name(
             slf: *mut ffi::PyObject,
             args: *const *mut ffi::PyObject,
@@ -386,7 +386,7 @@ macro_rules! conn_io {
         ) -> *mut ffi::PyObject {
             trampoline(|$py| {
                 // SAFETY: CPython calls methods of mp_conn with an mp_conn and fastcall args.
-                let (($c, $bb), $a) = unsafe {
+                let (($c, $d), $a) = unsafe {
                     (direct($py, slf)?, Args::parse($py, $fname, [$($arg),*], 0, args, nargs, kw)?)
                 };
                 $body
@@ -399,6 +399,15 @@ macro_rules! conn_io {
 fn blocking<R>(py: Py<'_>, f: impl FnOnce() -> R) -> R {
     // SAFETY: every caller's closure only calls Apache with Rust values.
     unsafe { crate::interpreters::detach(py, f) }
+}
+
+/// Runs `f` with the handler's scratch brigade, the GIL released: no Python code runs on
+/// this thread meanwhile, and no other thread may use the object, so nothing else borrows
+/// the brigade.
+fn with_scratch<R>(py: Py<'_>, d: &DirectConn, f: impl FnOnce(&mut Brigade) -> R) -> R {
+    let mut scratch = d.scratch;
+    // SAFETY: the brigade lives in the connection pool while leased, borrowed once (above).
+    blocking(py, || f(unsafe { scratch.as_mut() }))
 }
 
 /// A read's outcome as Python sees it: a failure is `OSError`, except while the server is
@@ -414,13 +423,13 @@ fn read_result<'py>(py: Py<'py>, r: Result<Vec<u8>, bindings::AprError>) -> PyRe
     })
 }
 
-conn_io!(conn_read, "read", ["len"], |py, c, bb, a| {
+conn_io!(conn_read, "read", ["len"], |py, c, d, a| {
     let len = a.int_or(0, 8192)?;
     let mut out = Vec::new();
     if len < 0 {
         // -1: until the client closes.
         loop {
-            let chunk = read_result(py, blocking(py, || c.read(bb, 65536, false)))?;
+            let chunk = read_result(py, with_scratch(py, d, |bb| c.read(bb, 65536, false)))?;
             if chunk.is_empty() {
                 break;
             }
@@ -428,21 +437,21 @@ conn_io!(conn_read, "read", ["len"], |py, c, bb, a| {
         }
     } else {
         let want = usize::try_from(len).unwrap_or(8192);
-        out = read_result(py, blocking(py, || c.read(bb, want, false)))?;
+        out = read_result(py, with_scratch(py, d, |bb| c.read(bb, want, false)))?;
     }
     py.bytes(&out)
 });
 
-conn_io!(conn_readline, "readline", ["len"], |py, c, bb, a| {
+conn_io!(conn_readline, "readline", ["len"], |py, c, d, a| {
     let len = usize::try_from(a.int_or(0, 65536)?).unwrap_or(65536);
-    let line = read_result(py, blocking(py, || c.read(bb, len, true)))?;
+    let line = read_result(py, with_scratch(py, d, |bb| c.read(bb, len, true)))?;
     py.bytes(&line)
 });
 
-conn_io!(conn_write, "write", ["data"], |py, c, bb, a| {
+conn_io!(conn_write, "write", ["data"], |py, c, d, a| {
     let data = a.get(0).map(Obj::to_wire_bytes_obj).transpose()?;
     let data = data.as_ref().map(Obj::bytes_data).unwrap_or_default();
-    blocking(py, || c.write(bb, data))
+    with_scratch(py, d, |bb| c.write(bb, data))
         .map_err(|e| PyErr::new_io(py, &format!("Connection write error: {e}")))?;
     Ok(py.none())
 });

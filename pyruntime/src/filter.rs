@@ -47,24 +47,49 @@ impl FilterState {
         }
     }
 
-    fn held<'a>(&'a self, f: &'a Filter) -> &'a Brigade {
-        match self.held.get() {
-            // SAFETY: created below in the request pool, reused for the filter's life.
-            Some(b) => unsafe { b.as_ref() },
-            None => {
-                let b = f.new_brigade();
-                self.held.set(Some(NonNull::from(b)));
-                b
-            }
+    /// The brigade an input filter keeps its surplus in, made on first use.
+    ///
+    /// # Safety
+    /// No other borrow of it is alive.
+    #[allow(clippy::mut_from_ref)] // unique per the contract
+    unsafe fn held<'a>(&'a self, f: &'a Filter) -> &'a mut Brigade {
+        brigade_slot(&self.held, f)
+    }
+
+    /// The filter's own brigade (an output filter's output, an input filter's input),
+    /// made on first use.
+    ///
+    /// # Safety
+    /// No other borrow of it is alive.
+    #[allow(clippy::mut_from_ref)] // unique per the contract
+    unsafe fn own<'a>(&'a self, f: &'a Filter) -> &'a mut Brigade {
+        brigade_slot(&self.out, f)
+    }
+}
+
+/// The brigade kept in `slot`, created in the request pool on first use.
+#[allow(clippy::mut_from_ref)] // the callers promise a unique borrow
+fn brigade_slot<'a>(slot: &'a Cell<Option<NonNull<Brigade>>>, f: &'a Filter) -> &'a mut Brigade {
+    match slot.get() {
+        // Created below in the request pool, reused for the filter's life; the callers
+        // (FilterState::held, FilterState::own) promise no other borrow is alive.
+        // SAFETY: a live brigade of this filter, borrowed once.
+        Some(mut b) => unsafe { b.as_mut() },
+        None => {
+            let b = f.new_brigade();
+            slot.set(Some(NonNull::from(&mut *b)));
+            b
         }
     }
 }
 
-/// Gives the reader of an input filter at most `readbytes` of `bb`, keeping the rest.
+/// Gives the reader of an input filter at most `readbytes` of `bb`, keeping the rest (set
+/// aside in the request pool, as the buckets may point into a buffer the filter before
+/// reuses).
 fn limit_to_readbytes(
     state: &FilterState,
     f: &Filter,
-    bb: &Brigade,
+    bb: &mut Brigade,
     mode: u32,
     readbytes: i64,
 ) -> i32 {
@@ -72,10 +97,18 @@ fn limit_to_readbytes(
         return 0;
     }
     match bb.length(true) {
-        Ok(len) if len > readbytes as u64 => match bb.move_after(readbytes as u64, state.held(f)) {
-            Ok(()) => 0,
-            Err(_) => bindings::sys::APR_EGENERAL as i32,
-        },
+        Ok(len) if len > readbytes as u64 => {
+            // SAFETY: the held brigade is borrowed nowhere else during this call.
+            let held = unsafe { state.held(f) };
+            let kept = bb.move_after(readbytes as u64, held).and_then(|()| {
+                f.request()
+                    .map_or(Ok(()), |r| held.setaside(r.pool()))
+            });
+            match kept {
+                Ok(()) => 0,
+                Err(_) => bindings::sys::APR_EGENERAL as i32,
+            }
+        }
         _ => 0,
     }
 }
@@ -100,6 +133,10 @@ struct FilterCall {
     closed: Cell<bool>,
     passed: Cell<bool>,
     rc: Cell<i32>,
+    /// True while a method of the filter object runs: the call's brigades go to one method
+    /// at a time (a method passing data down the chain could otherwise meet a filter that
+    /// calls this object again).
+    busy: Cell<bool>,
 }
 
 #[repr(C)]
@@ -117,40 +154,65 @@ impl FilterCall {
         // SAFETY: the filter of the running callback.
         unsafe { self.filter.as_ref() }
     }
-    fn bb_in(&self) -> &Brigade {
-        // SAFETY: the brigade of the running callback.
-        unsafe { self.bb_in.as_ref() }
-    }
-    fn out(&self) -> &Brigade {
-        if let Some((_, _, caller)) = self.input {
-            // SAFETY: the brigade the caller of the input filter is waiting to get filled.
-            return unsafe { caller.as_ref() };
-        }
+}
+
+/// One method's hold on the running call: the only way to its brigades while it lives.
+struct CallGuard<'a> {
+    call: &'a FilterCall,
+}
+
+impl<'a> CallGuard<'a> {
+    /// The brigade read from and the brigade written to: for an output filter, the brigade
+    /// Apache passed and the filter's own; for an input filter, its own and the caller's.
+    fn io(&mut self) -> (&mut Brigade, &mut Brigade) {
+        let c = self.call;
         // SAFETY: the state lives in the filter context for the request.
-        let state = unsafe { self.state.as_ref() };
-        match state.out.get() {
-            // SAFETY: created below in the request pool, reused for the filter's life.
-            Some(b) => unsafe { b.as_ref() },
-            None => {
-                let b = self.filter().new_brigade();
-                state.out.set(Some(NonNull::from(b)));
-                b
-            }
-        }
+        let state = unsafe { c.state.as_ref() };
+        let (mut input, output) = match c.input {
+            // SAFETY: no other borrow of the filter's own brigade exists during the call (run_filter
+            // hands it to the call and leaves it alone until the call returns).
+            None => (c.bb_in, unsafe { state.own(c.filter()) }),
+            // SAFETY: the caller's brigade of the running input filter call, ours until then.
+            Some((_, _, mut caller)) => (c.bb_in, unsafe { caller.as_mut() }),
+        };
+        // Two distinct brigades; `&mut self` keeps any other method from borrowing them while
+        // these live, and `busy` keeps any other guard from existing.
+        // SAFETY: the brigade of the running callback, borrowed once.
+        (unsafe { input.as_mut() }, output)
+    }
+}
+
+impl std::ops::Deref for CallGuard<'_> {
+    type Target = FilterCall;
+    fn deref(&self) -> &FilterCall {
+        self.call
+    }
+}
+
+impl Drop for CallGuard<'_> {
+    fn drop(&mut self) {
+        self.call.busy.set(false);
     }
 }
 
 /// # Safety
 /// `slf` is an `mp_filter`.
-unsafe fn call<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py FilterCall> {
+unsafe fn call<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, CallGuard<'py>> {
     // SAFETY: slf is an mp_filter, so its handle is initialised.
     let lease: &'py Lease<FilterCall> = unsafe { &(*(slf as *mut FilterObject)).handle };
-    lease.get().map_err(|e| match e {
+    let call = lease.get().map_err(|e| match e {
         bindings::LeaseError::Ended => {
             PyErr::runtime_error(py, "this filter object belongs to a call that has ended")
         }
         e => crate::request::lease_error(py, e, "filter"),
-    })
+    })?;
+    if call.busy.replace(true) {
+        return Err(PyErr::runtime_error(
+            py,
+            "a filter method was called while another method of the same filter runs",
+        ));
+    }
+    Ok(CallGuard { call })
 }
 
 /// Runs `f`, which only calls Apache, with the GIL released.
@@ -159,27 +221,27 @@ fn blocking<R>(py: Py<'_>, f: impl FnOnce() -> R) -> R {
     unsafe { interpreters::detach(py, f) }
 }
 
-fn pass(py: Py<'_>, c: &FilterCall, bb: &Brigade) -> Result<(), bindings::AprError> {
-    let f = c.filter();
+fn pass(py: Py<'_>, f: &Filter, bb: &mut Brigade) -> Result<(), bindings::AprError> {
     blocking(py, || f.pass_brigade(bb))
 }
 
 /// Reads from the input brigade, as mod_python: up to `limit` bytes (all data buckets when
-/// `None`), stopping at a FLUSH or the end; `None` when the next bucket is EOS.
+/// `None`), stopping at a FLUSH or the end; `None` when the next bucket is EOS. FLUSH and
+/// other metadata buckets met before any data go on to the output, in order.
 fn read_in<'py>(
     py: Py<'py>,
-    c: &FilterCall,
+    c: &mut CallGuard<'_>,
     limit: Option<usize>,
     line: bool,
 ) -> PyResult<'py, Obj<'py>> {
     if c.closed.get() {
         return Err(PyErr::value_error(py, "I/O operation on closed filter"));
     }
-    let bb = c.bb_in();
-    if let Some((mode, readbytes, _)) = c.input {
+    let (f, input) = (c.call.filter(), c.input);
+    let (bb, sink) = c.io();
+    if let Some((mode, readbytes, _)) = input {
         let has_data = bb.buckets().any(|b| b.kind() != BucketKind::Flush);
         if !has_data {
-            let f = c.filter();
             blocking(py, || f.get_brigade(bb, mode, true, readbytes.max(1)))
                 .map_err(|_| PyErr::os_error(py, "Input filter read error"))?;
         }
@@ -193,13 +255,22 @@ fn read_in<'py>(
     let mut out: Vec<u8> = Vec::new();
     while limit.is_none_or(|l| out.len() < l) {
         let Some(b) = bb.first() else { break };
-        if b.kind() == BucketKind::Flush && c.input.is_none() && out.is_empty() {
-            // Keep the flush in order on the way out, and go on reading after it.
-            bb.delete_first();
-            c.out().append_flush();
+        let kind = b.kind();
+        let passes_on = match kind {
+            BucketKind::Flush => input.is_none(),
+            BucketKind::OtherMetadata => true,
+            _ => false,
+        };
+        if passes_on && out.is_empty() {
+            // Keep it in order on the way out (an error bucket tells the filters after that
+            // the response is broken), and go on reading after it.
+            bb.move_first_to(sink);
             continue;
         }
-        if matches!(b.kind(), BucketKind::Eos | BucketKind::Flush) {
+        if matches!(
+            kind,
+            BucketKind::Eos | BucketKind::Flush | BucketKind::OtherMetadata
+        ) {
             break;
         }
         let data = b
@@ -256,7 +327,8 @@ macro_rules! filter_method {
         ) -> *mut ffi::PyObject {
             trampoline(|$py| {
                 // SAFETY: CPython calls methods of mp_filter with an mp_filter and fastcall args.
-                let ($c, $a) = unsafe {
+                #[allow(unused_mut)] // methods that only read need no `mut`
+                let (mut $c, $a) = unsafe {
                     (call($py, $slf)?, Args::parse($py, $fname, [$($arg),*], $required, args, nargs, kw)?)
                 };
                 $body
@@ -274,12 +346,12 @@ fn limit<'py>(a: Option<&Obj<'py>>) -> PyResult<'py, Option<usize>> {
 
 filter_method!(f_read, "read", ["len"], 0, |py, c, a, _slf| {
     let n = limit(a.get(0))?;
-    read_in(py, c, n, false)
+    read_in(py, &mut c, n, false)
 });
 
 filter_method!(f_readline, "readline", ["len"], 0, |py, c, a, _slf| {
     let n = limit(a.get(0))?;
-    read_in(py, c, n, true)
+    read_in(py, &mut c, n, true)
 });
 
 filter_method!(f_write, "write", ["data"], 1, |py, c, a, _slf| {
@@ -289,19 +361,20 @@ filter_method!(f_write, "write", ["data"], 1, |py, c, a, _slf| {
     // One copy: from the bytes object's own buffer into the bucket.
     if let Some(data) = a.get(0).map(Obj::to_wire_bytes_obj).transpose()? {
         if !data.bytes_data().is_empty() {
-            c.out().append_copy(data.bytes_data());
+            c.io().1.append_copy(data.bytes_data());
         }
     }
     Ok(py.none())
 });
 
 filter_method!(f_flush, "flush", [], 0, |py, c, _a, _slf| {
-    let out = c.out();
+    let (f, input) = (c.call.filter(), c.input);
+    let out = c.io().1;
     out.append_flush();
-    if c.input.is_some() {
+    if input.is_some() {
         return Ok(py.none());
     }
-    let r = pass(py, c, out);
+    let r = pass(py, f, out);
     out.cleanup();
     r.map_err(|_| PyErr::os_error(py, "Flush failed."))?;
     Ok(py.none())
@@ -309,13 +382,14 @@ filter_method!(f_flush, "flush", [], 0, |py, c, _a, _slf| {
 
 filter_method!(f_close, "close", [], 0, |py, c, _a, _slf| {
     if !c.closed.get() && c.input.is_some() {
-        c.out().append_eos();
+        c.io().1.append_eos();
         c.closed.set(true);
     }
     if !c.closed.get() {
-        let out = c.out();
+        let f = c.call.filter();
+        let out = c.io().1;
         out.append_eos();
-        let r = pass(py, c, out);
+        let r = pass(py, f, out);
         out.cleanup();
         c.closed.set(true);
         if let Err(e) = r {
@@ -329,16 +403,15 @@ filter_method!(f_close, "close", [], 0, |py, c, _a, _slf| {
 });
 
 filter_method!(f_pass_on, "pass_on", [], 0, |py, c, _a, _slf| {
-    if let Some((mode, readbytes, caller)) = c.input {
-        let f = c.filter();
-        // SAFETY: the caller's brigade of the running input filter call.
-        let out = unsafe { caller.as_ref() };
+    let f = c.call.filter();
+    if let Some((mode, readbytes, _)) = c.input {
+        let out = c.io().1;
         let r = blocking(py, || f.get_brigade(out, mode, true, readbytes.max(1)));
         c.passed.set(true);
         r.map_err(|_| PyErr::os_error(py, "pass_on failed"))?;
         return Ok(py.none());
     }
-    let r = pass(py, c, c.bb_in());
+    let r = pass(py, f, c.io().0);
     c.passed.set(true);
     r.map_err(|_| PyErr::os_error(py, "pass_on failed"))?;
     Ok(py.none())
@@ -353,16 +426,15 @@ filter_method!(f_disable, "disable", [], 0, |py, c, _a, _slf| {
 // Passes what was written so far, without a FLUSH bucket (the dispatcher's end of call).
 filter_method!(f_pass_written, "_pass_written", [], 0, |py, c, _a, _slf| {
     if !c.closed.get() && c.input.is_none() {
-        let out = c.out();
+        let f = c.call.filter();
+        let (bb, out) = c.io();
         // A FLUSH the handler's reads stopped at is passed on: req.flush() upstream still
         // reaches the client through a Python filter.
-        let bb = c.bb_in();
         if bb.first().is_some_and(|b| b.kind() == BucketKind::Flush) {
-            bb.delete_first();
-            out.append_flush();
+            bb.move_first_to(out);
         }
         if !out.is_empty() {
-            let r = pass(py, c, out);
+            let r = pass(py, f, out);
             out.cleanup();
             r.map_err(|_| PyErr::os_error(py, "Write failed, client closed connection."))?;
         }
@@ -576,7 +648,7 @@ fn find_entry<'a>(
 }
 
 /// Runs the Python output filter registered under the filter's name for one brigade.
-pub fn run_output_filter(f: &Filter, bb: &Brigade) -> i32 {
+pub fn run_output_filter(f: &Filter, bb: &mut Brigade) -> i32 {
     run_filter(f, bb, None)
 }
 
@@ -584,20 +656,20 @@ pub fn run_output_filter(f: &Filter, bb: &Brigade) -> i32 {
 /// handler reads from the filters before it and writes what the reader (the request body
 /// reader, or the next input filter) gets in `bb`. Modes other than reading bytes or a line
 /// pass straight through.
-pub fn run_input_filter(f: &Filter, bb: &Brigade, mode: u32, readbytes: i64) -> i32 {
+pub fn run_input_filter(f: &Filter, bb: &mut Brigade, mode: u32, readbytes: i64) -> i32 {
     if mode != bindings::sys::AP_MODE_READBYTES && mode != bindings::sys::AP_MODE_GETLINE {
         return status(f.get_brigade(bb, mode, true, readbytes));
     }
     run_filter(f, bb, Some((mode, readbytes)))
 }
 
-fn run_filter(f: &Filter, bb: &Brigade, input: Option<(u32, i64)>) -> i32 {
-    let passthrough = |f: &Filter| match input {
+fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(u32, i64)>) -> i32 {
+    let passthrough = |f: &Filter, bb: &mut Brigade| match input {
         Some((mode, readbytes)) => status(f.get_brigade(bb, mode, true, readbytes)),
         None => status(f.pass_brigade(bb)),
     };
     let Some(r) = f.request() else {
-        return passthrough(f);
+        return passthrough(f, bb);
     };
     let state = match f.ctx::<FilterState>() {
         Some(s) => s,
@@ -605,17 +677,18 @@ fn run_filter(f: &Filter, bb: &Brigade, input: Option<(u32, i64)>) -> i32 {
     };
     // An input filter first hands out what it produced beyond an earlier read's size.
     if let Some((mode, readbytes)) = input {
-        let held = state.held(f);
+        // SAFETY: the held brigade is borrowed nowhere else here.
+        let held = unsafe { state.held(f) };
         if !held.is_empty() {
             bb.append_all(held);
             return limit_to_readbytes(state, f, bb, mode, readbytes);
         }
     }
     if state.disabled.get() {
-        return passthrough(f);
+        return passthrough(f, bb);
     }
     let Some(config) = crate::dir_config(r) else {
-        return passthrough(f);
+        return passthrough(f, bb);
     };
     let name = state.name.as_deref().map(str::as_bytes).unwrap_or(f.name());
     let Some(entry) = find_entry(config, name, input.is_some())
@@ -628,7 +701,7 @@ fn run_filter(f: &Filter, bb: &Brigade, input: Option<(u32, i64)>) -> i32 {
                 .find_map(|p| find_entry(config, p.as_bytes(), input.is_some()).cloned())
         })
     else {
-        return passthrough(f);
+        return passthrough(f, bb);
     };
     let interpreter = crate::dispatch::interpreter_for(r, config, std::slice::from_ref(&entry));
     let interp = match interpreters::acquire(&interpreter) {
@@ -641,30 +714,28 @@ fn run_filter(f: &Filter, bb: &Brigade, input: Option<(u32, i64)>) -> i32 {
                 String::from_utf8_lossy(f.name())
             );
             state.disabled.set(true);
-            return passthrough(f);
+            return passthrough(f, bb);
         }
     };
-    // An input filter reads into a brigade of its own and fills the caller's `bb`.
-    let bb_in = match input {
-        Some(_) => match state.out.get() {
-            // SAFETY: the filter's own brigade, in the request pool for the filter's life.
-            Some(b) => unsafe { b.as_ref() },
-            None => {
-                let b = f.new_brigade();
-                state.out.set(Some(NonNull::from(b)));
-                b
-            }
-        },
-        None => bb,
+    // An input filter reads into a brigade of its own and fills the caller's `bb`. The call
+    // holds the brigades until it returns; neither is touched here meanwhile.
+    let (bb_in, caller) = match input {
+        // SAFETY: the filter's own brigade is borrowed nowhere else during the call.
+        Some((mode, readbytes)) => (
+            NonNull::from(unsafe { state.own(f) }),
+            Some((mode, readbytes, NonNull::from(&mut *bb))),
+        ),
+        None => (NonNull::from(&mut *bb), None),
     };
     let call = FilterCall {
         filter: NonNull::from(f),
-        bb_in: NonNull::from(bb_in),
-        input: input.map(|(mode, readbytes)| (mode, readbytes, NonNull::from(bb))),
+        bb_in,
+        input: caller,
         state: NonNull::from(state),
         closed: Cell::new(false),
         passed: Cell::new(false),
         rc: Cell::new(0),
+        busy: Cell::new(false),
     };
     // SAFETY: `call` lives on this stack frame; the lease is revoked before it returns.
     let handle = Arc::new(unsafe { Lease::new(&call) });
@@ -696,11 +767,16 @@ fn run_filter(f: &Filter, bb: &Brigade, input: Option<(u32, i64)>) -> i32 {
     if state.disabled.get() && !call.closed.get() && !call.passed.get() {
         match input {
             None if !bb.is_empty() => return status(f.pass_brigade(bb)),
-            Some(_) if bb.is_empty() => return passthrough(f),
+            Some(_) if bb.is_empty() => return passthrough(f, bb),
             _ => {}
         }
     }
     if let Some((mode, readbytes)) = input {
+        // What the handler left unread stays for the next call: set it aside.
+        // SAFETY: the call has ended; the filter's own brigade is borrowed nowhere else.
+        if unsafe { state.own(f) }.setaside(r.pool()).is_err() {
+            return bindings::sys::APR_EGENERAL as i32;
+        }
         let rc = limit_to_readbytes(state, f, bb, mode, readbytes);
         if rc != 0 {
             return rc;
