@@ -158,16 +158,13 @@ module_function!(
             target.enter(|_| ());
         }
         let nested = start.elapsed().as_secs_f64() / f64::from(n);
-        // SAFETY: the closure uses no object of ours; `enter` makes its own tokens.
-        let fresh = unsafe {
-            crate::interpreters::detach(py, || {
-                let start = std::time::Instant::now();
-                for _ in 0..n {
-                    target.enter(|_| ());
-                }
-                start.elapsed().as_secs_f64() / f64::from(n)
-            })
-        };
+        let fresh = crate::interpreters::detach(py, (), |()| {
+            let start = std::time::Instant::now();
+            for _ in 0..n {
+                target.enter(|_| ());
+            }
+            start.elapsed().as_secs_f64() / f64::from(n)
+        });
         py.tuple(vec![py.float(nested)?, py.float(fresh)?])
     }
 );
@@ -251,10 +248,9 @@ module_function!(
     2,
     |py, a, _m| {
         let index = lock_index(a.get(1), a.int_or(2, -1)?);
-        // SAFETY: waiting for an Apache mutex uses no Python object.
-        let locked = unsafe {
-            crate::interpreters::detach(py, || crate::process::with_lock(index, |m| m.lock()))
-        };
+        let locked = crate::interpreters::detach(py, (), |()| {
+            crate::process::with_lock(index, |m| m.lock())
+        });
         match locked {
             Some(Ok(())) => Ok(py.none()),
             Some(Err(e)) => Err(lock_failed(
@@ -492,29 +488,24 @@ unsafe extern "C" fn log_error(
             Some(obj) => crate::server::server_of(py, obj),
             None => crate::process::main_server(),
         };
-        // SAFETY: writing the log only calls Apache with Rust strings.
-        unsafe {
-            crate::interpreters::detach(py, || {
-                for line in message.split('\n') {
-                    bindings::slog!(server, level, "{line}");
-                }
-            })
-        };
+        crate::interpreters::detach(py, server, |server| {
+            for line in message.split('\n') {
+                bindings::slog!(server, level, "{line}");
+            }
+        });
         Ok(py.none())
     })
 }
 
-/// Writes each line of `message` as its own log entry; with `may_detach`, releases the GIL
-/// while Apache writes (a piped error log can block).
+/// Writes each line of `message` as its own log entry, with the GIL released while Apache
+/// writes (a piped error log can block).
 pub(crate) fn log_lines(py: Py<'_>, r: Option<&bindings::Request>, level: LogLevel, message: &str) {
-    let write = || {
+    crate::interpreters::detach(py, r, |r| {
         for line in message.split('\n') {
             match r {
                 Some(r) => bindings::rlog!(r, level, "{line}"),
                 None => bindings::slog!(None, level, "{line}"),
             }
         }
-    };
-    // SAFETY: writing the log only calls Apache with Rust strings.
-    unsafe { crate::interpreters::detach(py, write) };
+    });
 }

@@ -366,12 +366,11 @@ unsafe extern "C" fn conn_log_error(
             0 => LogLevel::Err,
             l => LogLevel::from_raw(l as i32),
         };
-        let write = || {
+        crate::interpreters::detach(py, c, |c| {
             for line in message.split('\n') {
                 bindings::log::connection_at(c, level, file!(), line!(), line);
             }
-        };
-        blocking(py, write);
+        });
         Ok(py.none())
     })
 }
@@ -395,19 +394,19 @@ macro_rules! conn_io {
     };
 }
 
-/// Runs `f`, which only calls Apache, with the GIL released.
-fn blocking<R>(py: Py<'_>, f: impl FnOnce() -> R) -> R {
-    // SAFETY: every caller's closure only calls Apache with Rust values.
-    unsafe { crate::interpreters::detach(py, f) }
-}
-
-/// Runs `f` with the handler's scratch brigade, the GIL released: no Python code runs on
-/// this thread meanwhile, and no other thread may use the object, so nothing else borrows
-/// the brigade.
-fn with_scratch<R>(py: Py<'_>, d: &DirectConn, f: impl FnOnce(&mut Brigade) -> R) -> R {
+/// Runs `f` with the connection and the handler's scratch brigade, the GIL released: no
+/// Python code runs on this thread meanwhile, and no other thread may use the object, so
+/// nothing else borrows the brigade.
+fn with_scratch<R>(
+    py: Py<'_>,
+    c: &Connection,
+    d: &DirectConn,
+    f: impl FnOnce(&Connection, &mut Brigade) -> R + Send,
+) -> R {
     let mut scratch = d.scratch;
-    // SAFETY: the brigade lives in the connection pool while leased, borrowed once (above).
-    blocking(py, || f(unsafe { scratch.as_mut() }))
+    // SAFETY: the brigade lives in the connection pool while leased, borrowed once (here).
+    let bb = unsafe { scratch.as_mut() };
+    crate::interpreters::detach(py, (c, bb), |(c, bb)| f(c, bb))
 }
 
 /// A read's outcome as Python sees it: a failure is `OSError`, except while the server is
@@ -429,7 +428,7 @@ conn_io!(conn_read, "read", ["len"], |py, c, d, a| {
     if len < 0 {
         // -1: until the client closes.
         loop {
-            let chunk = read_result(py, with_scratch(py, d, |bb| c.read(bb, 65536, false)))?;
+            let chunk = read_result(py, with_scratch(py, c, d, |c, bb| c.read(bb, 65536, false)))?;
             if chunk.is_empty() {
                 break;
             }
@@ -437,21 +436,21 @@ conn_io!(conn_read, "read", ["len"], |py, c, d, a| {
         }
     } else {
         let want = usize::try_from(len).unwrap_or(8192);
-        out = read_result(py, with_scratch(py, d, |bb| c.read(bb, want, false)))?;
+        out = read_result(py, with_scratch(py, c, d, |c, bb| c.read(bb, want, false)))?;
     }
     py.bytes(&out)
 });
 
 conn_io!(conn_readline, "readline", ["len"], |py, c, d, a| {
     let len = usize::try_from(a.int_or(0, 65536)?).unwrap_or(65536);
-    let line = read_result(py, with_scratch(py, d, |bb| c.read(bb, len, true)))?;
+    let line = read_result(py, with_scratch(py, c, d, |c, bb| c.read(bb, len, true)))?;
     py.bytes(&line)
 });
 
 conn_io!(conn_write, "write", ["data"], |py, c, d, a| {
     let data = a.get(0).map(Obj::to_wire_bytes_obj).transpose()?;
     let data = data.as_ref().map(Obj::bytes_data).unwrap_or_default();
-    with_scratch(py, d, |bb| c.write(bb, data))
+    with_scratch(py, c, d, |c, bb| c.write(bb, data))
         .map_err(|e| PyErr::new_io(py, &format!("Connection write error: {e}")))?;
     Ok(py.none())
 });

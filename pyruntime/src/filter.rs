@@ -215,14 +215,8 @@ unsafe fn call<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, CallG
     Ok(CallGuard { call })
 }
 
-/// Runs `f`, which only calls Apache, with the GIL released.
-fn blocking<R>(py: Py<'_>, f: impl FnOnce() -> R) -> R {
-    // SAFETY: every caller's closure only calls Apache with Rust values.
-    unsafe { interpreters::detach(py, f) }
-}
-
 fn pass(py: Py<'_>, f: &Filter, bb: &mut Brigade) -> Result<(), bindings::AprError> {
-    blocking(py, || f.pass_brigade(bb))
+    interpreters::detach(py, (f, bb), |(f, bb)| f.pass_brigade(bb))
 }
 
 /// Reads from the input brigade, as mod_python: up to `limit` bytes (all data buckets when
@@ -242,7 +236,9 @@ fn read_in<'py>(
     if let Some((mode, readbytes, _)) = input {
         let has_data = bb.buckets().any(|b| b.kind() != BucketKind::Flush);
         if !has_data {
-            blocking(py, || f.get_brigade(bb, mode, true, readbytes.max(1)))
+            interpreters::detach(py, (f, &mut *bb), |(f, bb)| {
+                f.get_brigade(bb, mode, true, readbytes.max(1))
+            })
                 .map_err(|_| PyErr::os_error(py, "Input filter read error"))?;
         }
     }
@@ -406,7 +402,9 @@ filter_method!(f_pass_on, "pass_on", [], 0, |py, c, _a, _slf| {
     let f = c.call.filter();
     if let Some((mode, readbytes, _)) = c.input {
         let out = c.io().1;
-        let r = blocking(py, || f.get_brigade(out, mode, true, readbytes.max(1)));
+        let r = interpreters::detach(py, (f, out), |(f, out)| {
+            f.get_brigade(out, mode, true, readbytes.max(1))
+        });
         c.passed.set(true);
         r.map_err(|_| PyErr::os_error(py, "pass_on failed"))?;
         return Ok(py.none());

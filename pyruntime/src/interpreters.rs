@@ -145,9 +145,9 @@ pub fn acquire(name: &str) -> Result<Arc<Interpreter>, RuntimeError> {
     // SAFETY: the main interpreter exists for the life of the process once initialised.
     let main = unsafe { ffi::PyInterpreterState_Main() };
     enter_state(main, |py| {
-        // SAFETY: the closure only waits for a Rust mutex.
-        let _creating =
-            unsafe { detach(py, || CREATION.lock().unwrap_or_else(|p| p.into_inner())) };
+        let _creating = detach(py, (), |()| {
+            CREATION.lock().unwrap_or_else(|p| p.into_inner())
+        });
         if let Some(i) = lookup(name) {
             return Ok(i);
         }
@@ -374,16 +374,42 @@ pub fn current(_py: Py<'_>) -> Option<Arc<Interpreter>> {
     found.cloned()
 }
 
-/// Releases the GIL around `f` (work that may block inside Apache) and re-attaches after.
+/// What a detached section ([`detach`]) may be handed besides what its closure captures:
+/// views of Apache's objects, which are not `Send` (they stay on this thread, as the section
+/// does) and hold no Python object.
 ///
 /// # Safety
-/// `f` uses no Python object and no [`Py`] token: it runs without the GIL.
-pub unsafe fn detach<R>(_py: Py<'_>, f: impl FnOnce() -> R) -> R {
+/// An implementor holds no Python object and no [`Py`] token.
+pub unsafe trait Ungil {}
+
+// SAFETY: none of these holds anything of Python's.
+unsafe impl Ungil for () {}
+// SAFETY: as above.
+unsafe impl Ungil for &bindings::Request {}
+// SAFETY: as above.
+unsafe impl Ungil for Option<&bindings::Request> {}
+// SAFETY: as above.
+unsafe impl Ungil for &bindings::Filter {}
+// SAFETY: as above.
+unsafe impl Ungil for &bindings::Connection {}
+// SAFETY: as above.
+unsafe impl Ungil for Option<&bindings::Server> {}
+// SAFETY: as above.
+unsafe impl Ungil for &bindings::Server {}
+// SAFETY: as above.
+unsafe impl Ungil for &mut bindings::Brigade {}
+// SAFETY: a pair of values that hold nothing of Python's holds nothing of Python's.
+unsafe impl<A: Ungil, B: Ungil> Ungil for (A, B) {}
+
+/// Releases the GIL around `f` (work that may block inside Apache, given `args`) and
+/// re-attaches after. `f` can reach no Python object: what it captures must be `Send`,
+/// which neither [`Py`] nor a Python object is, and `args` are [`Ungil`].
+pub fn detach<A: Ungil, R>(_py: Py<'_>, args: A, f: impl FnOnce(A) -> R + Send) -> R {
     let saved = ATTACHED.replace(0);
     // RestoreThread below takes the same thread state back.
     // SAFETY: `_py` proves we hold the GIL; SaveThread releases it.
     let ts = unsafe { ffi::PyEval_SaveThread() };
-    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(args)));
     // SAFETY: pairs with the SaveThread above, also when `f` panicked.
     unsafe { ffi::PyEval_RestoreThread(ts) };
     ATTACHED.set(saved);

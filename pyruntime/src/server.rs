@@ -157,14 +157,11 @@ server_method!(
             0 => LogLevel::Err,
             l => LogLevel::from_raw(l as i32),
         };
-        // SAFETY: writing the log only calls Apache with Rust strings.
-        unsafe {
-            crate::interpreters::detach(py, || {
-                for line in message.split('\n') {
-                    bindings::slog!(Some(s), level, "{line}");
-                }
-            })
-        };
+        crate::interpreters::detach(py, s, |s| {
+            for line in message.split('\n') {
+                bindings::slog!(Some(s), level, "{line}");
+            }
+        });
         Ok(py.none())
     }
 );

@@ -13,11 +13,6 @@ use bindings::LogLevel;
 use directives::{HandlerEntry, HandlerPhase, HandlerRef};
 use pyo3_ffi as ffi;
 
-/// Runs `f`, which only calls Apache, with the GIL released.
-fn blocking<R>(py: Py<'_>, f: impl FnOnce() -> R) -> R {
-    // SAFETY: every caller's closure only calls Apache with Rust values.
-    unsafe { detach(py, f) }
-}
 
 /// Raises `apache.SERVER_RETURN(status)`.
 fn server_return(py: Py<'_>, slf: *mut ffi::PyObject, status: i32) -> PyErr<'_> {
@@ -77,14 +72,13 @@ request_method!(req_write, |py, r, _slf, args, nargs, kw| {
     let data = a.get(0).map(Obj::to_wire_bytes_obj).transpose()?;
     let data = data.as_ref().map(Obj::bytes_data).unwrap_or_default();
     let flush = a.int_or(1, 1)? != 0;
-    let send = || {
+    let result = detach(py, r, |r| {
         r.write(data)?;
         if flush {
             r.flush()?;
         }
         Ok::<(), bindings::AprError>(())
-    };
-    let result = blocking(py, send);
+    });
     result.map_err(|_| PyErr::os_error(py, "Write failed, client closed connection."))?;
     Ok(py.none())
 });
@@ -92,7 +86,7 @@ request_method!(req_write, |py, r, _slf, args, nargs, kw| {
 request_method!(req_flush, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "flush", [], 0, args, nargs, kw)? };
-    let result = blocking(py, || r.flush());
+    let result = detach(py, r, |r| r.flush());
     result.map_err(|_| PyErr::os_error(py, "Flush failed, client closed connection."))?;
     Ok(py.none())
 });
@@ -214,7 +208,8 @@ request_method!(req_read, |py, r, slf, args, nargs, kw| {
     let a = unsafe { Args::parse(py, "read", ["len"], 0, args, nargs, kw)? };
     let n = limit(a.get(0))?;
     let objs = objects(r).ok_or_else(|| PyErr::runtime_error(py, "request state missing"))?;
-    let data = blocking(py, || objs.body.borrow_mut().read(r, n));
+    let body = &mut *objs.body.borrow_mut();
+    let data = detach(py, r, |r| body.read(r, n));
     py.bytes(&data.map_err(|e| read_error(py, slf, e))?)
 });
 
@@ -223,7 +218,8 @@ request_method!(req_readline, |py, r, slf, args, nargs, kw| {
     let a = unsafe { Args::parse(py, "readline", ["len"], 0, args, nargs, kw)? };
     let n = limit(a.get(0))?;
     let objs = objects(r).ok_or_else(|| PyErr::runtime_error(py, "request state missing"))?;
-    let line = blocking(py, || objs.body.borrow_mut().readline(r, n));
+    let body = &mut *objs.body.borrow_mut();
+    let line = detach(py, r, |r| body.readline(r, n));
     py.bytes(&line.map_err(|e| read_error(py, slf, e))?)
 });
 
@@ -234,8 +230,9 @@ request_method!(req_readlines, |py, r, slf, args, nargs, kw| {
     let objs = objects(r).ok_or_else(|| PyErr::runtime_error(py, "request state missing"))?;
     let mut lines = Vec::new();
     let mut total = 0;
+    let body = &mut *objs.body.borrow_mut();
     loop {
-        let line = blocking(py, || objs.body.borrow_mut().readline(r, None))
+        let line = detach(py, r, |r| body.readline(r, None))
             .map_err(|e| read_error(py, slf, e))?;
         if line.is_empty() {
             break;
@@ -252,7 +249,7 @@ request_method!(req_readlines, |py, r, slf, args, nargs, kw| {
 request_method!(req_discard_request_body, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "discard_request_body", [], 0, args, nargs, kw)? };
-    let rc = blocking(py, || r.discard_request_body());
+    let rc = detach(py, r, |r| r.discard_request_body());
     py.int(i64::from(rc))
 });
 
@@ -382,7 +379,7 @@ request_method!(req_internal_redirect, |py, r, _slf, args, nargs, kw| {
         .map(Obj::to_wire_bytes)
         .transpose()?
         .unwrap_or_default();
-    blocking(py, || r.internal_redirect(&uri))
+    detach(py, r, |r| r.internal_redirect(&uri))
         .map_err(|_| PyErr::value_error(py, "uri contains a NUL byte"))?;
     Ok(py.none())
 });
@@ -526,7 +523,7 @@ request_method!(req_sendfile, |py, r, _slf, args, nargs, kw| {
     let offset =
         u64::try_from(a.int_or(1, 0)?).map_err(|_| PyErr::value_error(py, "negative offset"))?;
     let len = u64::try_from(a.int_or(2, -1)?).ok();
-    let sent = blocking(py, || r.send_file(&path, offset, len)).map_err(|e| {
+    let sent = detach(py, r, |r| r.send_file(&path, offset, len)).map_err(|e| {
         PyErr::os_error(
             py,
             &format!("Could not send {}: {e}", String::from_utf8_lossy(&path)),
