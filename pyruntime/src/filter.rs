@@ -100,10 +100,9 @@ fn limit_to_readbytes(
         Ok(len) if len > readbytes as u64 => {
             // SAFETY: the held brigade is borrowed nowhere else during this call.
             let held = unsafe { state.held(f) };
-            let kept = bb.move_after(readbytes as u64, held).and_then(|()| {
-                f.request()
-                    .map_or(Ok(()), |r| held.setaside(r.pool()))
-            });
+            let kept = bb
+                .move_after(readbytes as u64, held)
+                .and_then(|()| f.request().map_or(Ok(()), |r| held.setaside(r.pool())));
             match kept {
                 Ok(()) => 0,
                 Err(_) => bindings::sys::APR_EGENERAL as i32,
@@ -239,7 +238,7 @@ fn read_in<'py>(
             interpreters::detach(py, (f, &mut *bb), |(f, bb)| {
                 f.get_brigade(bb, mode, true, readbytes.max(1))
             })
-                .map_err(|_| PyErr::os_error(py, "Input filter read error"))?;
+            .map_err(|_| PyErr::os_error(py, "Input filter read error"))?;
         }
     }
     if let Some(first) = bb.first() {

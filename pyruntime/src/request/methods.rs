@@ -13,7 +13,6 @@ use bindings::LogLevel;
 use directives::{HandlerEntry, HandlerPhase, HandlerRef};
 use pyo3_ffi as ffi;
 
-
 /// Raises `apache.SERVER_RETURN(status)`.
 fn server_return(py: Py<'_>, slf: *mut ffi::PyObject, status: i32) -> PyErr<'_> {
     // SAFETY: slf's type belongs to an _apache module, whose state holds SERVER_RETURN.
@@ -232,8 +231,7 @@ request_method!(req_readlines, |py, r, slf, args, nargs, kw| {
     let mut total = 0;
     let body = &mut *objs.body.borrow_mut();
     loop {
-        let line = detach(py, r, |r| body.readline(r, None))
-            .map_err(|e| read_error(py, slf, e))?;
+        let line = detach(py, r, |r| body.readline(r, None)).map_err(|e| read_error(py, slf, e))?;
         if line.is_empty() {
             break;
         }

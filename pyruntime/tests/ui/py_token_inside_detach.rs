@@ -1,0 +1,11 @@
+// A detached section runs without the GIL: the Python token cannot be taken into it.
+use pyruntime::interpreters::detach;
+use pyruntime::py::Py;
+
+fn leak_token(py: Py<'_>) {
+    detach(py, (), |()| {
+        let _still_attached = py;
+    });
+}
+
+fn main() {}

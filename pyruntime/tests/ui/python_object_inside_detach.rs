@@ -1,0 +1,11 @@
+// A detached section runs without the GIL: no Python object can be taken into it.
+use pyruntime::interpreters::detach;
+use pyruntime::py::{Obj, Py};
+
+fn touch_object<'py>(py: Py<'py>, obj: Obj<'py>) {
+    detach(py, (), move |()| {
+        drop(obj);
+    });
+}
+
+fn main() {}
