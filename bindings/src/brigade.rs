@@ -158,6 +158,7 @@ impl Brigade {
     }
 
     /// Creates an empty brigade in `pool`, with buckets from `alloc`.
+    #[allow(clippy::mut_from_ref)] // each call makes a new brigade
     pub fn create<'p>(pool: &'p Pool, alloc: &'p BucketAlloc) -> &'p mut Brigade {
         // SAFETY: a new brigade in the live pool (it registers its own cleanup there), ours
         // alone.

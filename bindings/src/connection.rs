@@ -139,6 +139,7 @@ impl Connection {
 }
 
 impl Connection {
+    #[allow(clippy::mut_from_ref)] // each call makes a new brigade
     fn new_brigade(&self) -> &mut crate::Brigade {
         // SAFETY: the connection's allocator lives as long as the connection.
         let alloc = unsafe { crate::BucketAlloc::from_raw(self.rec().bucket_alloc) };

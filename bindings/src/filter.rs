@@ -53,6 +53,7 @@ impl Filter {
     }
 
     /// A new empty brigade in the request (or connection) pool.
+    #[allow(clippy::mut_from_ref)] // each call makes a new brigade
     pub fn new_brigade(&self) -> &mut Brigade {
         let c = self.connection();
         let pool = match self.request() {

@@ -279,6 +279,7 @@ impl Request {
     }
 
     /// A brigade in the request pool using the connection's bucket allocator.
+    #[allow(clippy::mut_from_ref)] // each call makes a new brigade
     pub fn new_brigade(&self) -> &mut crate::Brigade {
         // SAFETY: the connection's allocator outlives the request.
         let alloc = unsafe { crate::BucketAlloc::from_raw(self.connection().bucket_alloc_raw()) };
