@@ -321,8 +321,8 @@ macro_rules! filter_method {
             kw: *mut ffi::PyObject,
         ) -> *mut ffi::PyObject {
             trampoline(|$py| {
-                // SAFETY: CPython calls methods of mp_filter with an mp_filter and fastcall args.
                 #[allow(unused_mut)] // methods that only read need no `mut`
+                // SAFETY: CPython calls methods of mp_filter with an mp_filter and fastcall args.
                 let (mut $c, $a) = unsafe {
                     (call($py, $slf)?, Args::parse($py, $fname, [$($arg),*], $required, args, nargs, kw)?)
                 };
