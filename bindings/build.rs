@@ -60,7 +60,7 @@ fn main() {
         )
         .allowlist_var("REQUEST_.*|PROXYREQ_.*|REMOTE_.*")
         .allowlist_var("apr_bucket_type_.*")
-        .allowlist_var("ap_conftree")
+        .allowlist_var("ap_conftree|ap_server_root")
         .derive_default(true)
         .layout_tests(false)
         .generate_comments(false)

@@ -10,6 +10,7 @@
 #include <http_connection.h>
 #include <util_filter.h>
 #include <ap_mpm.h>
+#include <unixd.h>
 #include <apr_general.h>
 #include <apr_pools.h>
 #include <apr_strings.h>

@@ -36,9 +36,12 @@ impl GlobalMutex {
             )
         };
         AprError::check(rc)?;
-        NonNull::new(raw)
-            .map(|raw| GlobalMutex { raw })
-            .ok_or(AprError::from_status(rc))
+        let raw = NonNull::new(raw).ok_or(AprError::from_status(rc))?;
+        // Children run as `User`: a lock file or semaphore made by root must be theirs too
+        // (a no-op unless running as root and the mechanism has permissions).
+        // SAFETY: a live global mutex just created.
+        AprError::check(unsafe { sys::ap_unixd_set_global_mutex_perms(raw.as_ptr()) })?;
+        Ok(GlobalMutex { raw })
     }
 
     /// Re-attaches the mutex in a new child process.

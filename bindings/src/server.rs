@@ -70,18 +70,19 @@ impl Server {
         unsafe { crate::Pool::from_raw((*self.rec().process).pool) }
     }
 
-    /// `ServerRoot`.
+    /// `ServerRoot`, read from httpd's own global: nothing is allocated (the process pool,
+    /// which a child never clears, is not thread-safe).
     pub fn server_root(&self) -> String {
-        // SAFETY: ap_server_root_relative("") returns ServerRoot, allocated in the process pool.
-        unsafe {
-            let p = sys::ap_server_root_relative((*self.rec().process).pool, c"".as_ptr());
-            let root =
-                crate::strings::opt_bytes(p).map(|b| String::from_utf8_lossy(b).into_owned());
-            let root = root.unwrap_or_default();
-            match root.strip_suffix('/') {
-                Some(r) if !r.is_empty() => r.to_string(),
-                _ => root,
-            }
+        // SAFETY: ap_server_root is set while the configuration is read and only read after.
+        let p = unsafe { sys::ap_server_root };
+        // SAFETY: NULL or a NUL-terminated string in the configuration pool.
+        let root = unsafe { crate::strings::opt_bytes(p) };
+        let root = root
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+            .unwrap_or_default();
+        match root.strip_suffix('/') {
+            Some(r) if !r.is_empty() => r.to_string(),
+            _ => root,
         }
     }
 

@@ -329,3 +329,52 @@ fn python_threads_using_the_request_get_a_clear_error() {
         assert!(crash_lines(&apache.error_log()).is_empty());
     }
 }
+
+const CYCLE_PROBE: &str = r#"
+from mod_python import apache
+import gc
+
+def tie(filter):
+    # A reference cycle through the filter object: req -> filter -> req.
+    filter.req.tied = filter
+    s = filter.read()
+    while s:
+        filter.write(s)
+        s = filter.read()
+    if s is None:
+        filter.close()
+
+def page(req):
+    req.content_type = "text/plain"
+    req.write("page")
+    return apache.OK
+
+def count(req):
+    gc.collect()
+    alive = sum(1 for o in gc.get_objects() if type(o).__name__ == "mp_request")
+    req.content_type = "text/plain"
+    req.write(str(alive - 1))
+    return apache.OK
+"#;
+
+/// Reference cycles through filter objects (`filter.req.tied = filter`) are collected: the
+/// request objects they hold do not pile up, request after request.
+#[test]
+fn cycles_through_filter_objects_are_collected() {
+    let config = "ServerLimit 1\nPythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                  PythonInterpreter cycles\n\
+                  PythonOutputFilter cycle_probe::tie TIE\n\
+                  <Location /page>\n  SetHandler mod_python\n  PythonHandler cycle_probe::page\n  \
+                  SetOutputFilter TIE\n</Location>\n\
+                  <Location /count>\n  SetHandler mod_python\n  \
+                  PythonHandler cycle_probe::count\n</Location>\n";
+    let apache = common::start(Mpm::Event, config, &[("cycle_probe.py", CYCLE_PROBE)]);
+    for _ in 0..30 {
+        assert_eq!(get(&apache, "/page").text(), "page");
+    }
+    let left: usize = get(&apache, "/count").text().parse().expect("a count");
+    assert!(
+        left < 5,
+        "{left} request objects still alive after 30 requests"
+    );
+}

@@ -25,12 +25,25 @@ pub(crate) struct ModuleState {
 }
 
 impl ModuleState {
-    fn fields(&mut self) -> [&mut *mut ffi::PyObject; 4] {
+    /// Every reference the state holds, for GC traversal and clearing.
+    fn fields(&mut self) -> [&mut *mut ffi::PyObject; 7] {
+        let ModuleState {
+            request_type,
+            table_type,
+            server_type,
+            conn_type,
+            filter_type,
+            server_return,
+            rust_panic,
+        } = self;
         [
-            &mut self.request_type,
-            &mut self.table_type,
-            &mut self.server_return,
-            &mut self.rust_panic,
+            request_type,
+            table_type,
+            server_type,
+            conn_type,
+            filter_type,
+            server_return,
+            rust_panic,
         ]
     }
 }

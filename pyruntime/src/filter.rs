@@ -593,20 +593,53 @@ const fn getsets() -> [ffi::PyGetSetDef; 8] {
 
 static GETSET: Static<[ffi::PyGetSetDef; 8]> = Static::new(getsets());
 
-unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
-    // SAFETY: last reference gone: release attributes, drop the handle, free, release the type.
+// A filter object holds any object (`filter.req` is writable), so it takes part in garbage
+// collection: a cycle through it (`req.f = filter`) is collected, not leaked per request.
+unsafe extern "C" fn traverse(
+    slf: *mut ffi::PyObject,
+    visit: ffi::visitproc,
+    arg: *mut c_void,
+) -> c_int {
+    // SAFETY: called by the GC on an mp_filter; we visit the references it owns.
     unsafe {
-        let o = &mut *(slf as *mut FilterObject);
-        for p in o.attrs.iter_mut() {
+        for p in (*(slf as *mut FilterObject)).attrs {
+            if !p.is_null() {
+                let rc = visit(p, arg);
+                if rc != 0 {
+                    return rc;
+                }
+            }
+        }
+        // Heap types must visit their type.
+        visit(ffi::Py_TYPE(slf) as *mut ffi::PyObject, arg)
+    }
+}
+
+unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int {
+    // SAFETY: called with the GIL held on an mp_filter; each reference is released once.
+    unsafe {
+        for p in (*(slf as *mut FilterObject)).attrs.iter_mut() {
             ffi::Py_XDECREF(std::mem::replace(p, std::ptr::null_mut()));
         }
-        ManuallyDrop::drop(&mut o.handle);
+    }
+    0
+}
+
+unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
+    // SAFETY: last reference gone: untrack, release attributes, drop the handle, free,
+    // release the type.
+    unsafe {
+        ffi::PyObject_GC_UnTrack(slf as *mut c_void);
+        clear(slf);
+        ManuallyDrop::drop(&mut (*(slf as *mut FilterObject)).handle);
         crate::native::free_object(slf);
     }
 }
 
-static SLOTS: Static<[ffi::PyType_Slot; 5]> = Static::new([
+static SLOTS: Static<[ffi::PyType_Slot; 7]> = Static::new([
     slot(ffi::Py_tp_dealloc, dealloc as *mut c_void),
+    slot(ffi::Py_tp_traverse, traverse as *mut c_void),
+    slot(ffi::Py_tp_clear, clear as *mut c_void),
     slot(ffi::Py_tp_methods, METHODS.get() as *mut c_void),
     slot(ffi::Py_tp_getset, GETSET.get() as *mut c_void),
     slot(
@@ -619,7 +652,7 @@ static SLOTS: Static<[ffi::PyType_Slot; 5]> = Static::new([
 static SPEC: Static<ffi::PyType_Spec> = Static::new(crate::native::module_made_type_spec(
     c"_apache.mp_filter",
     std::mem::size_of::<FilterObject>(),
-    false,
+    true,
     &SLOTS,
 ));
 

@@ -80,7 +80,7 @@ pub(crate) const fn module_made_type_spec<const N: usize>(
     }
 }
 
-/// The last step of `tp_dealloc` for our non-GC heap types: frees the object's memory and
+/// The last step of `tp_dealloc` for our heap types: frees the object's memory (`tp_free`) and
 /// releases its reference to its type.
 ///
 /// # Safety

@@ -360,7 +360,8 @@ request_method!(req_get_remote_host, |py, r, _slf, args, nargs, kw| {
         )?
     };
     let kind = a.int_or(0, 1)? as i32; // REMOTE_NAME
-    let (host, is_ip) = r.get_remote_host(kind);
+                                       // A DNS lookup may wait: without the GIL.
+    let (host, is_ip) = detach(py, r, |r| r.get_remote_host(kind));
     let host = py.opt_str_from_wire(host)?;
     if a.get(1).is_some() {
         py.tuple(vec![host, py.bool(is_ip)])
@@ -489,7 +490,8 @@ request_method!(req_allow_methods, |py, r, _slf, args, nargs, kw| {
 request_method!(req_add_cgi_vars, |py, r, _slf, args, nargs, kw| {
     // SAFETY: CPython's fastcall arguments.
     unsafe { Args::<0>::parse(py, "add_cgi_vars", [], 0, args, nargs, kw)? };
-    r.add_cgi_vars();
+    // It runs a subrequest (whose phases may enter Python again): without the GIL.
+    detach(py, r, |r| r.add_cgi_vars());
     Ok(py.none())
 });
 
