@@ -400,7 +400,12 @@ filter_method!(f_close, "close", [], 0, |py, c, _a, _slf| {
 filter_method!(f_pass_on, "pass_on", [], 0, |py, c, _a, _slf| {
     let f = c.call.filter();
     if let Some((mode, readbytes, _)) = c.input {
-        let out = c.io().1;
+        let (kept, out) = c.io();
+        // The filter before may reuse the memory of what this one still holds unread.
+        if let Some(r) = f.request() {
+            kept.setaside(r.pool())
+                .map_err(|_| PyErr::os_error(py, "pass_on failed"))?;
+        }
         let r = interpreters::detach(py, (f, out), |(f, out)| {
             f.get_brigade(out, mode, true, readbytes.max(1))
         });
