@@ -25,3 +25,36 @@ fn register_cleanup_runs_at_child_exit() {
         assert!(log.contains("child cleanup ran"), "{mpm:?}: {log}");
     }
 }
+
+/// Stopping prefork while a child is inside a handler (here in `time.sleep`, with the GIL
+/// released by Python) destroys the child's pool from the SIGTERM handler: the Python child
+/// cleanups must not run there, in the middle of Python. Idle children still run them.
+#[test]
+fn stop_during_a_handler_does_not_run_python_from_the_signal_handler() {
+    let config = "PythonPath \"['@DOCROOT@'] + sys.path\"\nPythonImport importmod::init 127.0.0.1\n\
+                  <Directory \"@DOCROOT@\">\n  SetHandler mod_python\n  PythonHandler importmod::slow\n</Directory>\n";
+    let module = format!(
+        "{}\nimport time\n\ndef slow(req):\n    time.sleep(5)\n    req.write('late')\n    return 0\n",
+        include_str!("htdocs/importmod.py")
+    );
+    let mut apache = common::start(Mpm::Prefork, config, &[("importmod.py", &module)]);
+    let port = apache.port();
+    let client = std::thread::spawn(move || test_httpd::http_get(port, "/slow"));
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let started = std::time::Instant::now();
+    apache.stop();
+    let _ = client.join();
+    let log = apache.error_log();
+    assert!(
+        !log.contains("Fatal Python error")
+            && !log.contains("Segmentation fault")
+            && !log.contains("exit signal"),
+        "{log}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(8),
+        "stop took {:?}\n{log}",
+        started.elapsed()
+    );
+    assert!(log.contains("child cleanup ran"), "{log}");
+}
