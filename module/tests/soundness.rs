@@ -37,24 +37,25 @@ fn crash_lines(log: &str) -> Vec<&str> {
         .collect()
 }
 
-/// Sends `count` GETs for each path in `paths`, from `clients` threads at once; returns
-/// the answers that were not `expect(path)`.
-fn hammer(
-    apache: &Arc<Apache>,
+/// Sends `count` GETs spread over `paths` from 4 clients at once, then stops Apache; checks
+/// that every answer was `200 expect` and that no child crashed; returns the error log.
+fn hammer_then_stop(
+    apache: Apache,
     paths: &'static [&'static str],
     count: usize,
-    clients: usize,
-    expect: fn(&str) -> &'static str,
-) -> Vec<String> {
-    let threads: Vec<_> = (0..clients)
+    expect: &'static str,
+) -> String {
+    const CLIENTS: usize = 4;
+    let apache = Arc::new(apache);
+    let threads: Vec<_> = (0..CLIENTS)
         .map(|t| {
             let apache = apache.clone();
             std::thread::spawn(move || {
                 let mut wrong = Vec::new();
-                for i in 0..count / clients {
+                for i in 0..count / CLIENTS {
                     let path = paths[(i + t) % paths.len()];
                     match apache.get(path) {
-                        Ok(r) if r.status == 200 && r.text() == expect(path) => {}
+                        Ok(r) if r.status == 200 && r.text() == expect => {}
                         Ok(r) => wrong.push(format!("{path}: {} {:?}", r.status, r.text())),
                         Err(e) => wrong.push(format!("{path}: {e}")),
                     }
@@ -63,10 +64,20 @@ fn hammer(
             })
         })
         .collect();
-    threads
+    let wrong: Vec<String> = threads
         .into_iter()
         .flat_map(|t| t.join().expect("client thread"))
-        .collect()
+        .collect();
+    let mut apache = Arc::into_inner(apache).expect("clients done");
+    apache.stop();
+    let log = apache.error_log();
+    assert!(
+        wrong.is_empty(),
+        "{:?}\n{log}",
+        &wrong[..wrong.len().min(5)]
+    );
+    assert!(crash_lines(&log).is_empty(), "{:?}", crash_lines(&log));
+    log
 }
 
 const CLEANUP_PROBE: &str = r#"
@@ -96,10 +107,6 @@ def handler(req):
     return apache.OK
 "#;
 
-fn cleanup_expect(_path: &str) -> &'static str {
-    "index blue"
-}
-
 /// A post-read-request handler registers a cleanup that reads the request's options,
 /// configuration, URI and filename; `DirectoryIndex index.py` makes mod_dir hand the request
 /// a configuration and filename from a subrequest pool. Every cleanup must see the right
@@ -114,28 +121,14 @@ fn cleanups_read_the_request_after_directory_index_redirect() {
                       <Directory \"@DOCROOT@\">\n  AddHandler mod_python .py\n  \
                       PythonHandler index\n  PythonOption colour blue\n  PythonDebug On\n\
                       </Directory>\n";
-        let mut apache = start_perturbed(
+        let apache = start_perturbed(
             mpm,
             config,
             &[("cleanup_probe.py", CLEANUP_PROBE), ("index.py", INDEX_PY)],
             &["dir"],
         );
         assert_eq!(get(&apache, "/").text(), "index blue");
-        let shared = Arc::new(apache);
-        let wrong = hammer(&shared, &["/", "/index.py"], REQUESTS, 4, cleanup_expect);
-        apache = Arc::into_inner(shared).expect("clients done");
-        apache.stop();
-        let log = apache.error_log();
-        assert!(
-            wrong.is_empty(),
-            "{mpm:?}: {:?}\n{log}",
-            &wrong[..wrong.len().min(5)]
-        );
-        assert!(
-            crash_lines(&log).is_empty(),
-            "{mpm:?}: {:?}",
-            crash_lines(&log)
-        );
+        let log = hammer_then_stop(apache, &["/", "/index.py"], REQUESTS, "index blue");
         assert!(!log.contains("CLEANUP-WRONG"), "{mpm:?}: {log}");
         let ok = log.matches("CLEANUP-OK").count();
         assert_eq!(ok, REQUESTS + 1, "{mpm:?}: cleanups that ran\n{log}");
@@ -166,10 +159,6 @@ def second(req):
     return apache.OK
 "#;
 
-fn redirect_expect(_path: &str) -> &'static str {
-    "second"
-}
-
 /// A cleanup of the first request of an internal redirect walks `req.next` to the second,
 /// whose own end-of-request work has run: the walk sees both requests, nothing reads freed
 /// memory.
@@ -182,21 +171,7 @@ fn cleanup_walks_to_the_request_an_internal_redirect_made() {
                       <Location /second>\n  SetHandler mod_python\n  \
                       PythonHandler redirect_probe::second\n</Location>\n";
         let apache = start_perturbed(mpm, config, &[("redirect_probe.py", REDIRECT_PROBE)], &[]);
-        let shared = Arc::new(apache);
-        let wrong = hammer(&shared, &["/first"], 400, 4, redirect_expect);
-        let mut apache = Arc::into_inner(shared).expect("clients done");
-        apache.stop();
-        let log = apache.error_log();
-        assert!(
-            wrong.is_empty(),
-            "{mpm:?}: {:?}\n{log}",
-            &wrong[..wrong.len().min(5)]
-        );
-        assert!(
-            crash_lines(&log).is_empty(),
-            "{mpm:?}: {:?}",
-            crash_lines(&log)
-        );
+        let log = hammer_then_stop(apache, &["/first"], 400, "second");
         assert_eq!(
             log.matches("WALK /first /second").count(),
             400,

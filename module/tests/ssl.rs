@@ -44,6 +44,18 @@ fn self_signed() -> (String, String) {
     pems
 }
 
+/// `config` (with the document root on `PythonPath`), plus a TLS virtual host on `port` using
+/// the `cert.pem` and `key.pem` of the document root.
+fn with_tls_host(port: u16, config: &str) -> String {
+    format!(
+        "PythonPath \"['@DOCROOT@'] + sys.path\"\n{config}\
+         Listen 127.0.0.1:{port} https\n\
+         <VirtualHost 127.0.0.1:{port}>\n  ServerName localhost\n  SSLEngine on\n  \
+         SSLCertificateFile \"@DOCROOT@/cert.pem\"\n  SSLCertificateKeyFile \"@DOCROOT@/key.pem\"\n\
+         </VirtualHost>\n"
+    )
+}
+
 fn curl(url: &str) -> String {
     let out = std::process::Command::new("curl")
         .args(["-sk", "--max-time", "10", url])
@@ -56,13 +68,9 @@ fn curl(url: &str) -> String {
 fn is_https_and_ssl_var_lookup_with_mod_ssl() {
     let (cert, key) = self_signed();
     let port = free_port().expect("port");
-    let config = format!(
-        "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
-         <Location /page>\n  SetHandler mod_python\n  PythonHandler page\n</Location>\n\
-         Listen 127.0.0.1:{port} https\n\
-         <VirtualHost 127.0.0.1:{port}>\n  ServerName localhost\n  SSLEngine on\n  \
-         SSLCertificateFile \"@DOCROOT@/cert.pem\"\n  SSLCertificateKeyFile \"@DOCROOT@/key.pem\"\n\
-         </VirtualHost>\n"
+    let config = with_tls_host(
+        port,
+        "<Location /page>\n  SetHandler mod_python\n  PythonHandler page\n</Location>\n",
     );
     let apache = common::start_with_modules(
         Mpm::Event,
@@ -108,15 +116,11 @@ def handler(req):
 fn input_filter_over_tls_keeps_the_body_intact() {
     let (cert, key) = self_signed();
     let port = free_port().expect("port");
-    let config = format!(
-        "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
-         PythonInputFilter chunky::chunky CHUNKY\n\
+    let config = with_tls_host(
+        port,
+        "PythonInputFilter chunky::chunky CHUNKY\n\
          <Location /echo>\n  SetHandler mod_python\n  PythonHandler chunky\n  \
-         SetInputFilter CHUNKY\n</Location>\n\
-         Listen 127.0.0.1:{port} https\n\
-         <VirtualHost 127.0.0.1:{port}>\n  ServerName localhost\n  SSLEngine on\n  \
-         SSLCertificateFile \"@DOCROOT@/cert.pem\"\n  SSLCertificateKeyFile \"@DOCROOT@/key.pem\"\n\
-         </VirtualHost>\n"
+         SetInputFilter CHUNKY\n</Location>\n",
     );
     let apache = common::start_with_modules(
         Mpm::Event,

@@ -427,31 +427,19 @@ unsafe extern "C" fn traverse_module(
     // SAFETY: called by the GC on our module; visiting each held reference.
     unsafe {
         let state = ffi::PyModule_GetState(module) as *mut ModuleState;
-        if state.is_null() {
-            return 0;
-        }
-        for field in (*state).fields() {
-            if !field.is_null() {
-                let rc = visit(*field, arg);
-                if rc != 0 {
-                    return rc;
-                }
-            }
+        match state.as_mut() {
+            Some(state) => crate::native::visit_refs(state.fields().map(|f| *f), visit, arg),
+            None => 0,
         }
     }
-    0
 }
 
 unsafe extern "C" fn clear_module(module: *mut ffi::PyObject) -> c_int {
     // SAFETY: called with the GIL held on our module; each reference is released once.
     unsafe {
         let state = ffi::PyModule_GetState(module) as *mut ModuleState;
-        if state.is_null() {
-            return 0;
-        }
-        for field in (*state).fields() {
-            let p = std::mem::replace(field, std::ptr::null_mut());
-            ffi::Py_XDECREF(p);
+        if let Some(state) = state.as_mut() {
+            crate::native::release_refs(state.fields());
         }
     }
     0

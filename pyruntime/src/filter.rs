@@ -605,28 +605,18 @@ unsafe extern "C" fn traverse(
     visit: ffi::visitproc,
     arg: *mut c_void,
 ) -> c_int {
-    // SAFETY: called by the GC on an mp_filter; we visit the references it owns.
+    // SAFETY: called by the GC on an mp_filter; we visit the references it owns, then the
+    // heap type.
     unsafe {
-        for p in (*(slf as *mut FilterObject)).attrs {
-            if !p.is_null() {
-                let rc = visit(p, arg);
-                if rc != 0 {
-                    return rc;
-                }
-            }
-        }
-        // Heap types must visit their type.
-        visit(ffi::Py_TYPE(slf) as *mut ffi::PyObject, arg)
+        let ty = ffi::Py_TYPE(slf) as *mut ffi::PyObject;
+        let refs = (*(slf as *mut FilterObject)).attrs.into_iter().chain([ty]);
+        crate::native::visit_refs(refs, visit, arg)
     }
 }
 
 unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int {
     // SAFETY: called with the GIL held on an mp_filter; each reference is released once.
-    unsafe {
-        for p in (*(slf as *mut FilterObject)).attrs.iter_mut() {
-            ffi::Py_XDECREF(std::mem::replace(p, std::ptr::null_mut()));
-        }
-    }
+    unsafe { crate::native::release_refs((*(slf as *mut FilterObject)).attrs.iter_mut()) };
     0
 }
 

@@ -80,6 +80,38 @@ pub(crate) const fn module_made_type_spec<const N: usize>(
     }
 }
 
+/// Visits each non-NULL reference of `refs` (a `tp_traverse` or `m_traverse` body); stops at
+/// the first non-zero answer and returns it.
+///
+/// # Safety
+/// Called by the GC with its `visit` and `arg`; every pointer is NULL or a live object.
+pub(crate) unsafe fn visit_refs(
+    refs: impl IntoIterator<Item = *mut ffi::PyObject>,
+    visit: ffi::visitproc,
+    arg: *mut c_void,
+) -> std::ffi::c_int {
+    for p in refs.into_iter().filter(|p| !p.is_null()) {
+        // SAFETY: a live object, visited as the GC asks.
+        let rc = unsafe { visit(p, arg) };
+        if rc != 0 {
+            return rc;
+        }
+    }
+    0
+}
+
+/// Releases each reference held in `slots` once, leaving NULL (a `tp_clear` body).
+///
+/// # Safety
+/// The GIL is held; every slot holds NULL or a strong reference.
+pub(crate) unsafe fn release_refs<'a>(slots: impl IntoIterator<Item = &'a mut *mut ffi::PyObject>) {
+    for slot in slots {
+        let old = std::mem::replace(slot, std::ptr::null_mut());
+        // SAFETY: the reference this slot owned, released once.
+        unsafe { ffi::Py_XDECREF(old) };
+    }
+}
+
 /// The last step of `tp_dealloc` for our heap types: frees the object's memory (`tp_free`) and
 /// releases its reference to its type.
 ///

@@ -303,19 +303,15 @@ unsafe extern "C" fn traverse(
     visit: ffi::visitproc,
     arg: *mut c_void,
 ) -> c_int {
-    // SAFETY: called by the GC on an mp_request; we visit the references it owns.
+    // SAFETY: called by the GC on an mp_request; we visit the references it owns, then the
+    // heap type.
     unsafe {
         let o = &*(slf as *mut RequestObject);
-        for p in std::iter::once(o.dict).chain(o.cached) {
-            if !p.is_null() {
-                let rc = visit(p, arg);
-                if rc != 0 {
-                    return rc;
-                }
-            }
-        }
-        // Heap types must visit their type.
-        visit(ffi::Py_TYPE(slf) as *mut ffi::PyObject, arg)
+        let ty = ffi::Py_TYPE(slf) as *mut ffi::PyObject;
+        let refs = std::iter::once(o.dict)
+            .chain(o.cached)
+            .chain(std::iter::once(ty));
+        crate::native::visit_refs(refs, visit, arg)
     }
 }
 
@@ -323,10 +319,7 @@ unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int {
     // SAFETY: called with the GIL held on an mp_request; each reference is released once.
     unsafe {
         let o = &mut *(slf as *mut RequestObject);
-        for p in std::iter::once(&mut o.dict).chain(o.cached.iter_mut()) {
-            let old = std::mem::replace(p, std::ptr::null_mut());
-            ffi::Py_XDECREF(old);
-        }
+        crate::native::release_refs(std::iter::once(&mut o.dict).chain(o.cached.iter_mut()));
     }
     0
 }
