@@ -160,8 +160,8 @@ impl Brigade {
     /// Creates an empty brigade in `pool`, with buckets from `alloc`.
     #[allow(clippy::mut_from_ref)] // each call makes a new brigade
     pub fn create<'p>(pool: &'p Pool, alloc: &'p BucketAlloc) -> &'p mut Brigade {
-        // SAFETY: a new brigade in the live pool (it registers its own cleanup there), ours
-        // alone.
+        // The brigade registers its own cleanup in the pool.
+        // SAFETY: a new brigade in the live pool, ours alone.
         unsafe { Brigade::from_raw_mut(sys::apr_brigade_create(pool.as_raw(), alloc.as_raw())) }
     }
 
@@ -260,8 +260,9 @@ impl Brigade {
     pub fn flatten(&mut self) -> Result<Vec<u8>, AprError> {
         let b = self.as_raw();
         let mut out = Vec::new();
-        // SAFETY: a live brigade; the next bucket is taken after each read, since reading a
-        // file or pipe bucket inserts the rest of its data right after it.
+        // The next bucket is taken after each read: reading a file or pipe bucket inserts
+        // the rest of its data right after it.
+        // SAFETY: a live brigade walked to its sentinel.
         unsafe {
             let mut e = sys::brigade_first(b);
             while e != sys::brigade_sentinel(b) {

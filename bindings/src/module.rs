@@ -833,8 +833,8 @@ unsafe extern "C" fn output_filter<M: ModuleHooks>(
     bb: *mut sys::apr_bucket_brigade,
 ) -> sys::apr_status_t {
     catch_unwind_or_report("output filter", sys::APR_EGENERAL as i32, || {
-        // SAFETY: Apache passes the live filter and brigade of this call, the brigade ours
-        // until we return.
+        // The brigade is ours until we return.
+        // SAFETY: Apache passes the live filter and brigade of this call.
         let (f, bb) = unsafe { (crate::Filter::from_raw(f), crate::Brigade::from_raw_mut(bb)) };
         M::output_filter(f, bb)
     })
@@ -874,8 +874,8 @@ unsafe extern "C" fn input_filter<M: ModuleHooks>(
     readbytes: sys::apr_off_t,
 ) -> sys::apr_status_t {
     catch_unwind_or_report("input filter", sys::APR_EGENERAL as i32, || {
-        // SAFETY: Apache passes the live filter and brigade of this call, the brigade ours
-        // until we return.
+        // The brigade is ours until we return.
+        // SAFETY: Apache passes the live filter and brigade of this call.
         let (f, bb) = unsafe { (crate::Filter::from_raw(f), crate::Brigade::from_raw_mut(bb)) };
         M::input_filter(f, bb, mode, readbytes)
     })

@@ -73,8 +73,9 @@ fn new_direct_connection<'py>(
     ty: *mut ffi::PyObject,
     call: &DirectConn,
 ) -> PyResult<'py, (Obj<'py>, Arc<Lease<DirectConn>>)> {
-    // SAFETY: `call` lives on the stack of run_connection_handler, which revokes the lease
-    // before returning, on this thread.
+    // `call` lives on the stack of run_connection_handler, which revokes the lease before
+    // returning, on this thread.
+    // SAFETY: the target outlives the lease, ended on the owning thread.
     let lease = Arc::new(unsafe { Lease::new(call) });
     let obj = new_connection(py, ty, Source::Direct(lease.clone()))?;
     Ok((obj, lease))

@@ -168,8 +168,8 @@ impl<'a> CallGuard<'a> {
         // SAFETY: the state lives in the filter context for the request.
         let state = unsafe { c.state.as_ref() };
         let (mut input, output) = match c.input {
-            // SAFETY: no other borrow of the filter's own brigade exists during the call (run_filter
-            // hands it to the call and leaves it alone until the call returns).
+            // run_filter hands its own brigade to the call and leaves it alone until then.
+            // SAFETY: no other borrow of the filter's own brigade exists during the call.
             None => (c.bb_in, unsafe { state.own(c.filter()) }),
             // SAFETY: the caller's brigade of the running input filter call, ours until then.
             Some((_, _, mut caller)) => (c.bb_in, unsafe { caller.as_mut() }),
@@ -605,8 +605,8 @@ unsafe extern "C" fn traverse(
     visit: ffi::visitproc,
     arg: *mut c_void,
 ) -> c_int {
-    // SAFETY: called by the GC on an mp_filter; we visit the references it owns, then the
-    // heap type.
+    // We visit the references it owns, then the heap type.
+    // SAFETY: called by the GC on an mp_filter.
     unsafe {
         let ty = ffi::Py_TYPE(slf) as *mut ffi::PyObject;
         let refs = (*(slf as *mut FilterObject)).attrs.into_iter().chain([ty]);
@@ -621,8 +621,8 @@ unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int {
 }
 
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
-    // SAFETY: last reference gone: untrack, release attributes, drop the handle, free,
-    // release the type.
+    // In order: untrack, release attributes, drop the handle, free, release the type.
+    // SAFETY: the last reference is gone.
     unsafe {
         ffi::PyObject_GC_UnTrack(slf as *mut c_void);
         clear(slf);
@@ -745,8 +745,8 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(u32, i64)>) -> i32 {
     // An input filter reads into a brigade of its own and fills the caller's `bb`. The call
     // holds the brigades until it returns; neither is touched here meanwhile.
     let (bb_in, caller) = match input {
-        // SAFETY: the filter's own brigade is borrowed nowhere else during the call.
         Some((mode, readbytes)) => (
+            // SAFETY: the filter's own brigade is borrowed nowhere else during the call.
             NonNull::from(unsafe { state.own(f) }),
             Some((mode, readbytes, NonNull::from(&mut *bb))),
         ),

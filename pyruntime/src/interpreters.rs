@@ -102,9 +102,8 @@ impl Drop for ThreadStates {
         for (_, ts, ours) in states.into_iter().rev() {
             if ours {
                 // This thread is ending and attached to nothing: take the GIL with the
-                // state, clear it and delete it.
-                // SAFETY: ts is a thread state of this thread that we created and that is
-                // not attached; DeleteCurrent releases the GIL.
+                // state, clear it and delete it (DeleteCurrent releases the GIL).
+                // SAFETY: ts is a thread state of this thread, made by us, not attached.
                 unsafe {
                     ffi::PyEval_RestoreThread(ts as *mut ffi::PyThreadState);
                     ffi::PyThreadState_Clear(ts as *mut ffi::PyThreadState);

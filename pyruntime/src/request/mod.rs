@@ -303,8 +303,8 @@ unsafe extern "C" fn traverse(
     visit: ffi::visitproc,
     arg: *mut c_void,
 ) -> c_int {
-    // SAFETY: called by the GC on an mp_request; we visit the references it owns, then the
-    // heap type.
+    // We visit the references it owns, then the heap type.
+    // SAFETY: called by the GC on an mp_request.
     unsafe {
         let o = &*(slf as *mut RequestObject);
         let ty = ffi::Py_TYPE(slf) as *mut ffi::PyObject;
