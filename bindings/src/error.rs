@@ -22,6 +22,37 @@ pub enum AprError {
     Eof,
 }
 
+/// An APR status as a filter answers it to the filter that called it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AprStatus(sys::apr_status_t);
+
+impl AprStatus {
+    /// `APR_SUCCESS`.
+    pub const SUCCESS: AprStatus = AprStatus(sys::APR_SUCCESS as sys::apr_status_t);
+    /// `APR_EGENERAL`: a failure with no better code.
+    pub const GENERAL_ERROR: AprStatus = AprStatus(sys::APR_EGENERAL as sys::apr_status_t);
+
+    /// The status for the outcome of a call: the failing status, `APR_EOF` for the end of
+    /// input, `APR_EGENERAL` for an error APR did not report.
+    pub fn of(result: Result<(), AprError>) -> AprStatus {
+        match result {
+            Ok(()) => AprStatus::SUCCESS,
+            Err(AprError::Status { status, .. }) => AprStatus(status),
+            Err(AprError::Eof) => AprStatus(sys::APR_EOF as sys::apr_status_t),
+            Err(AprError::InteriorNul) => AprStatus::GENERAL_ERROR,
+        }
+    }
+
+    /// True for `APR_SUCCESS`.
+    pub fn is_success(self) -> bool {
+        self == AprStatus::SUCCESS
+    }
+
+    pub(crate) fn to_raw(self) -> sys::apr_status_t {
+        self.0
+    }
+}
+
 impl AprError {
     /// Turns an `apr_status_t` into `Ok(())` or the error with its text.
     pub fn check(status: sys::apr_status_t) -> Result<(), AprError> {

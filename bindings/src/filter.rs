@@ -10,6 +10,27 @@ use crate::strings::opt_bytes;
 use crate::sys;
 use std::cell::UnsafeCell;
 
+/// What the reader of an input filter asks for (`ap_input_mode_t`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InputMode(sys::ap_input_mode_t);
+
+impl InputMode {
+    /// Up to a number of bytes (`AP_MODE_READBYTES`).
+    pub const READ_BYTES: InputMode = InputMode(sys::AP_MODE_READBYTES);
+    /// One line (`AP_MODE_GETLINE`).
+    pub const GET_LINE: InputMode = InputMode(sys::AP_MODE_GETLINE);
+
+    /// True for the modes that hand data to the reader (bytes or a line); the others
+    /// (speculative reads, eating blank lines, connection set-up) pass through filters.
+    pub fn reads_data(self) -> bool {
+        self == InputMode::READ_BYTES || self == InputMode::GET_LINE
+    }
+
+    pub(crate) fn from_raw(mode: sys::ap_input_mode_t) -> InputMode {
+        InputMode(mode)
+    }
+}
+
 /// A view of one filter instance in a chain.
 #[repr(transparent)]
 pub struct Filter(UnsafeCell<sys::ap_filter_t>);
@@ -81,7 +102,7 @@ impl Filter {
     pub fn get_brigade(
         &self,
         bb: &mut Brigade,
-        mode: u32,
+        mode: InputMode,
         block: bool,
         readbytes: i64,
     ) -> Result<(), AprError> {
@@ -92,7 +113,7 @@ impl Filter {
         };
         // SAFETY: f->next is the rest of the live input chain.
         AprError::check(unsafe {
-            sys::ap_get_brigade(self.rec().next, bb.as_raw(), mode, block, readbytes)
+            sys::ap_get_brigade(self.rec().next, bb.as_raw(), mode.0, block, readbytes)
         })
     }
 

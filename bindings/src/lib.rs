@@ -28,8 +28,8 @@ mod trampoline;
 
 pub use brigade::{Brigade, Bucket, BucketAlloc, BucketKind};
 pub use connection::Connection;
-pub use error::{AprError, HookResult};
-pub use filter::Filter;
+pub use error::{AprError, AprStatus, HookResult};
+pub use filter::{Filter, InputMode};
 pub use finfo::FileInfo;
 pub use lease::{Lease, LeaseError};
 pub use log::LogLevel;

@@ -5,8 +5,7 @@
 //! and refuses to start.
 
 use crate::PythonModule;
-use bindings::module::{Cmd, Command, CommandTable, DirResult, DirectiveFn};
-use bindings::sys::{ACCESS_CONF, OR_ALL, OR_AUTHCFG, RSRC_CONF};
+use bindings::module::{Cmd, Command, CommandTable, DirError, DirResult, DirectiveFn, Override};
 use directives::{
     apply_directive, parse_directive, Context, DirConfig, Origin, Scope, Section, DIRECTIVES,
 };
@@ -20,12 +19,12 @@ const REQUIRE: DirectiveFn<PythonModule> = DirectiveFn::RawArgs(require_line);
 /// Number of entries in [`COMMANDS`] (every directive, `Require`, and the terminator).
 pub const COUNT: usize = DIRECTIVES.len() + 2;
 
-/// Apache's `req_override` bits for a scope.
-const fn override_bits(scope: Scope) -> u32 {
+/// Where Apache allows a directive of `scope`.
+const fn allowed(scope: Scope) -> Override {
     match scope {
-        Scope::Server => RSRC_CONF,
-        Scope::ServerAndSections => RSRC_CONF | ACCESS_CONF,
-        Scope::Anywhere => OR_ALL,
+        Scope::Server => Override::SERVER,
+        Scope::ServerAndSections => Override::SERVER.and(Override::SECTIONS),
+        Scope::Anywhere => Override::ANYWHERE,
     }
 }
 
@@ -34,13 +33,13 @@ const fn commands() -> [Command<PythonModule>; COUNT] {
     let mut i = 0;
     while i < DIRECTIVES.len() {
         let d = &DIRECTIVES[i];
-        table[i] = Command::new(d.c_name, &PARSE, override_bits(d.scope), d.c_usage);
+        table[i] = Command::new(d.c_name, &PARSE, allowed(d.scope), d.c_usage);
         i += 1;
     }
     table[i] = Command::new(
         c"Require",
         &REQUIRE,
-        OR_AUTHCFG,
+        Override::AUTH_CONFIG,
         c"(read by mod_python for req.requires(), then handled by mod_authz_core)",
     );
     table
@@ -66,7 +65,7 @@ fn require_line(cmd: &mut Ctx<'_>, dir: &mut DirConfig, args: &str) -> DirResult
         text: args.trim().to_string(),
         method_mask: cmd.limited_methods(),
     });
-    Err(bindings::module::DECLINE.to_string())
+    Err(DirError::Decline)
 }
 
 /// Every directive: parse its words, find out where it was written, apply it to the

@@ -70,16 +70,16 @@ impl ModuleHooks for PythonModule {
         pyruntime::run_connection_handler(c)
     }
 
-    fn output_filter(f: &bindings::Filter, bb: &mut bindings::Brigade) -> i32 {
+    fn output_filter(f: &bindings::Filter, bb: &mut bindings::Brigade) -> bindings::AprStatus {
         pyruntime::run_output_filter(f, bb)
     }
 
     fn input_filter(
         f: &bindings::Filter,
         bb: &mut bindings::Brigade,
-        mode: u32,
+        mode: bindings::InputMode,
         readbytes: i64,
-    ) -> i32 {
+    ) -> bindings::AprStatus {
         pyruntime::run_input_filter(f, bb, mode, readbytes)
     }
 

@@ -13,7 +13,7 @@ use crate::native::{
     method, slot, trampoline, trampoline_int, Args, Static, METHODS_END, SLOTS_END,
 };
 use crate::py::{Obj, Py, PyErr, PyResult};
-use bindings::{Brigade, BucketKind, Filter, Lease, Request};
+use bindings::{AprStatus, Brigade, BucketKind, Filter, InputMode, Lease, Request};
 use directives::HandlerEntry;
 use pyo3_ffi as ffi;
 use std::cell::Cell;
@@ -90,11 +90,11 @@ fn limit_to_readbytes(
     state: &FilterState,
     f: &Filter,
     bb: &mut Brigade,
-    mode: u32,
+    mode: InputMode,
     readbytes: i64,
-) -> i32 {
-    if mode != bindings::sys::AP_MODE_READBYTES || readbytes <= 0 {
-        return 0;
+) -> AprStatus {
+    if mode != InputMode::READ_BYTES || readbytes <= 0 {
+        return AprStatus::SUCCESS;
     }
     match bb.length(true) {
         Ok(len) if len > readbytes as u64 => {
@@ -103,12 +103,9 @@ fn limit_to_readbytes(
             let kept = bb
                 .move_after(readbytes as u64, held)
                 .and_then(|()| f.request().map_or(Ok(()), |r| held.setaside(r.pool())));
-            match kept {
-                Ok(()) => 0,
-                Err(_) => bindings::sys::APR_EGENERAL as i32,
-            }
+            AprStatus::of(kept)
         }
-        _ => 0,
+        _ => AprStatus::SUCCESS,
     }
 }
 
@@ -128,10 +125,10 @@ struct FilterCall {
     state: NonNull<FilterState>,
     /// For an input filter: the read mode and size asked for, and the caller's brigade,
     /// which is where written data goes.
-    input: Option<(u32, i64, NonNull<Brigade>)>,
+    input: Option<(InputMode, i64, NonNull<Brigade>)>,
     closed: Cell<bool>,
     passed: Cell<bool>,
-    rc: Cell<i32>,
+    rc: Cell<AprStatus>,
     /// True while a method of the filter object runs: the call's brigades go to one method
     /// at a time (a method passing data down the chain could otherwise meet a filter that
     /// calls this object again).
@@ -387,12 +384,7 @@ filter_method!(f_close, "close", [], 0, |py, c, _a, _slf| {
         let r = pass(py, f, out);
         out.cleanup();
         c.closed.set(true);
-        if let Err(e) = r {
-            c.rc.set(match e {
-                bindings::AprError::Status { status, .. } => status,
-                _ => 1,
-            });
-        }
+        c.rc.set(AprStatus::of(r));
     }
     Ok(py.none())
 });
@@ -673,7 +665,7 @@ fn find_entry<'a>(
 }
 
 /// Runs the Python output filter registered under the filter's name for one brigade.
-pub fn run_output_filter(f: &Filter, bb: &mut Brigade) -> i32 {
+pub fn run_output_filter(f: &Filter, bb: &mut Brigade) -> AprStatus {
     run_filter(f, bb, None)
 }
 
@@ -681,17 +673,22 @@ pub fn run_output_filter(f: &Filter, bb: &mut Brigade) -> i32 {
 /// handler reads from the filters before it and writes what the reader (the request body
 /// reader, or the next input filter) gets in `bb`. Modes other than reading bytes or a line
 /// pass straight through.
-pub fn run_input_filter(f: &Filter, bb: &mut Brigade, mode: u32, readbytes: i64) -> i32 {
-    if mode != bindings::sys::AP_MODE_READBYTES && mode != bindings::sys::AP_MODE_GETLINE {
-        return status(f.get_brigade(bb, mode, true, readbytes));
+pub fn run_input_filter(
+    f: &Filter,
+    bb: &mut Brigade,
+    mode: InputMode,
+    readbytes: i64,
+) -> AprStatus {
+    if !mode.reads_data() {
+        return AprStatus::of(f.get_brigade(bb, mode, true, readbytes));
     }
     run_filter(f, bb, Some((mode, readbytes)))
 }
 
-fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(u32, i64)>) -> i32 {
+fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(InputMode, i64)>) -> AprStatus {
     let passthrough = |f: &Filter, bb: &mut Brigade| match input {
-        Some((mode, readbytes)) => status(f.get_brigade(bb, mode, true, readbytes)),
-        None => status(f.pass_brigade(bb)),
+        Some((mode, readbytes)) => AprStatus::of(f.get_brigade(bb, mode, true, readbytes)),
+        None => AprStatus::of(f.pass_brigade(bb)),
     };
     let Some(r) = f.request() else {
         return passthrough(f, bb);
@@ -759,7 +756,7 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(u32, i64)>) -> i32 {
         state: NonNull::from(state),
         closed: Cell::new(false),
         passed: Cell::new(false),
-        rc: Cell::new(0),
+        rc: Cell::new(AprStatus::SUCCESS),
         busy: Cell::new(false),
     };
     // SAFETY: `call` lives on this stack frame; the lease is revoked before it returns.
@@ -791,7 +788,7 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(u32, i64)>) -> i32 {
     // After an error the filter is transparent: what it did not consume goes on.
     if state.disabled.get() && !call.closed.get() && !call.passed.get() {
         match input {
-            None if !bb.is_empty() => return status(f.pass_brigade(bb)),
+            None if !bb.is_empty() => return AprStatus::of(f.pass_brigade(bb)),
             Some(_) if bb.is_empty() => return passthrough(f, bb),
             _ => {}
         }
@@ -800,22 +797,14 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(u32, i64)>) -> i32 {
         // What the handler left unread stays for the next call: set it aside.
         // SAFETY: the call has ended; the filter's own brigade is borrowed nowhere else.
         if unsafe { state.own(f) }.setaside(r.pool()).is_err() {
-            return bindings::sys::APR_EGENERAL as i32;
+            return AprStatus::GENERAL_ERROR;
         }
         let rc = limit_to_readbytes(state, f, bb, mode, readbytes);
-        if rc != 0 {
+        if !rc.is_success() {
             return rc;
         }
     }
     call.rc.get()
-}
-
-fn status(r: Result<(), bindings::AprError>) -> i32 {
-    match r {
-        Ok(()) => 0,
-        Err(bindings::AprError::Status { status, .. }) => status,
-        Err(_) => bindings::sys::APR_EGENERAL as i32,
-    }
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -1,0 +1,53 @@
+//! What the running server reports: the start-up pass, `-D` defines, the MPM's state, loaded
+//! modules, and the version string.
+
+use super::*;
+
+/// Asks Apache for the state of the server (`ap_state_query(AP_SQ_MAIN_STATE)`): true during
+/// the first, configuration-checking pass at start-up, when modules should not start anything.
+pub fn in_config_test_pass() -> bool {
+    // SAFETY: ap_state_query only reads process-global state.
+    unsafe {
+        sys::ap_state_query(sys::AP_SQ_MAIN_STATE as c_int)
+            == sys::AP_SQ_MS_CREATE_PRE_CONFIG as c_int
+    }
+}
+
+/// True when Apache was started with `-D name` (`ap_exists_config_define`).
+pub fn config_define_exists(name: &str) -> bool {
+    let Ok(c) = std::ffi::CString::new(name) else {
+        return false;
+    };
+    // SAFETY: ap_exists_config_define reads the process's define list.
+    unsafe { sys::ap_exists_config_define(c.as_ptr()) != 0 }
+}
+
+/// `ap_mpm_query`: a number the MPM reports (`AP_MPMQ_*`).
+pub fn mpm_query(code: i32) -> Option<i32> {
+    let mut result: c_int = 0;
+    // SAFETY: result receives the answer; an unknown code returns a non-success status.
+    let status = unsafe { sys::ap_mpm_query(code, &mut result) };
+    (status == sys::APR_SUCCESS as i32).then_some(result)
+}
+
+/// True once the MPM is stopping this process (`AP_MPMQ_MPM_STATE` is `AP_MPMQ_STOPPING`).
+pub fn mpm_stopping() -> bool {
+    mpm_query(sys::AP_MPMQ_MPM_STATE as i32) == Some(sys::AP_MPMQ_STOPPING as i32)
+}
+
+/// Adds `component` (e.g. `mod_python/3.5.0`) to the `Server:` header and the start-up line.
+pub fn add_version_component(pconf: &Pool, component: &str) {
+    if let Ok(c) = pconf.strdup(component.as_bytes()) {
+        // SAFETY: the string lives in pconf, as ap_add_version_component requires.
+        unsafe { sys::ap_add_version_component(pconf.as_raw(), c) };
+    }
+}
+
+/// True when a module whose source file is `name` (e.g. `mod_wsgi.c`) is loaded.
+pub fn module_loaded(name: &str) -> bool {
+    let Ok(c) = std::ffi::CString::new(name) else {
+        return false;
+    };
+    // SAFETY: ap_find_linked_module only reads the module list.
+    unsafe { !sys::ap_find_linked_module(c.as_ptr()).is_null() }
+}
