@@ -55,6 +55,16 @@ pub enum BucketKind {
     Data,
 }
 
+impl BucketKind {
+    /// True for the kinds that carry no data (EOS, FLUSH and the others).
+    pub fn is_metadata(self) -> bool {
+        matches!(
+            self,
+            BucketKind::Eos | BucketKind::Flush | BucketKind::OtherMetadata
+        )
+    }
+}
+
 /// A view of one `apr_bucket`.
 #[repr(transparent)]
 pub struct Bucket(UnsafeCell<sys::apr_bucket>);
@@ -273,6 +283,67 @@ impl Brigade {
         Ok(out)
     }
 
+    /// Takes data from the front of the brigade, up to the first metadata bucket: at most
+    /// `limit` bytes (`None`: no limit), and with `line` no further than the first newline.
+    /// The data goes to `take` as one slice, straight from the bucket when one bucket holds
+    /// it all (so the caller's copy is the only one), and is then removed, splitting a bucket
+    /// where the read ends inside it.
+    ///
+    /// # Errors
+    /// The APR status of a failed bucket read or split.
+    pub fn read_front<R>(
+        &mut self,
+        limit: Option<usize>,
+        line: bool,
+        take: impl FnOnce(&[u8]) -> R,
+    ) -> Result<R, AprError> {
+        let mut take = Some(take);
+        let mut out: Vec<u8> = Vec::new();
+        while limit.is_none_or(|l| out.len() < l) {
+            let Some(b) = self.first() else { break };
+            if b.kind().is_metadata() {
+                break;
+            }
+            let data = b.read(true)?;
+            let mut n = data.len();
+            if let Some(l) = limit {
+                n = n.min(l - out.len());
+            }
+            if line {
+                if let Some(i) = memchr::memchr(b'\n', &data[..n]) {
+                    n = i + 1;
+                }
+            }
+            let whole = n == data.len();
+            let ended_line = line && n > 0 && data[n - 1] == b'\n';
+            let answered = !whole
+                || ended_line
+                || limit.is_some_and(|l| out.len() + n >= l)
+                || self
+                    .buckets()
+                    .nth(1)
+                    .is_none_or(|next| next.kind().is_metadata());
+            let taken = if out.is_empty() && answered {
+                take.take().map(|f| f(&data[..n]))
+            } else {
+                out.extend_from_slice(&data[..n]);
+                None
+            };
+            if !whole {
+                b.split(n)?;
+            }
+            self.delete_first();
+            if let Some(r) = taken {
+                return Ok(r);
+            }
+            if ended_line {
+                break;
+            }
+        }
+        let take = take.expect("taken only when returning");
+        Ok(take(&out))
+    }
+
     /// Makes every bucket independent of memory that may change or go before `pool` is
     /// cleared (`apr_bucket_setaside`): what a filter must do to the buckets it keeps past
     /// the current call (mod_ssl hands out transient buckets over a buffer it reuses).
@@ -443,6 +514,31 @@ mod tests {
         assert_eq!(bb.flatten().expect("flatten"), b"hello world");
         bb.move_after(100, held).expect("move nothing");
         assert!(held.is_empty());
+    }
+
+    #[test]
+    fn read_front_by_line_and_by_size_stops_at_metadata() {
+        let pool = OwnedPool::new(None).expect("pool");
+        let alloc = BucketAlloc::create(&pool);
+        let bb = Brigade::create(&pool, alloc);
+        bb.append_copy(b"hello\nwor");
+        bb.append_copy(b"ld\nabcdef");
+        bb.append_flush();
+        bb.append_copy(b"tail");
+        bb.append_eos();
+        let read = |bb: &mut Brigade, limit, line| {
+            bb.read_front(limit, line, |d| d.to_vec()).expect("read")
+        };
+        assert_eq!(read(bb, None, true), b"hello\n");
+        assert_eq!(read(bb, None, true), b"world\n");
+        assert_eq!(read(bb, Some(4), false), b"abcd");
+        assert_eq!(read(bb, None, false), b"ef");
+        // The FLUSH is next: nothing is taken past it.
+        assert_eq!(read(bb, None, false), b"");
+        assert_eq!(bb.first().map(Bucket::kind), Some(BucketKind::Flush));
+        bb.delete_first();
+        assert_eq!(read(bb, Some(100), true), b"tail");
+        assert_eq!(bb.first().map(Bucket::kind), Some(BucketKind::Eos));
     }
 
     #[test]
