@@ -63,6 +63,16 @@ impl LogLevel {
             _ => Debug,
         }
     }
+
+    /// The level a mod_python `log_error(message, level)` call asks for: as
+    /// [`LogLevel::from_raw`], except that 0 (`APLOG_EMERG`) means "not given" and logs at
+    /// ERR, a quirk mod_python has and we keep.
+    pub fn from_mod_python(level: i64) -> LogLevel {
+        match level {
+            0 => LogLevel::Err,
+            l => LogLevel::from_raw(i32::try_from(l).unwrap_or(i32::MAX)),
+        }
+    }
 }
 
 fn c_message(msg: &str) -> CString {

@@ -6,7 +6,8 @@
 //! The module holds: the `mp_request` and `mp_table` types, the `SERVER_RETURN` exception,
 //! `RustPanic`, and `log_error`.
 
-use crate::native::{method, trampoline, Args, Static, METHODS_END};
+use crate::native::native_methods;
+use crate::native::Static;
 use crate::py::{Obj, Py};
 use bindings::LogLevel;
 use pyo3_ffi as ffi;
@@ -48,156 +49,159 @@ impl ModuleState {
     }
 }
 
-static MODULE_FUNCTIONS: Static<[ffi::PyMethodDef; 12]> = Static::new([
-    method(
-        c"log_error",
-        log_error,
-        c"log_error(message, level=APLOG_ERR, server=None)",
-    ),
-    method(
-        c"exists_config_define",
-        exists_config_define,
-        c"exists_config_define(name): True if httpd ran with -D name.",
-    ),
-    method(
-        c"mpm_query",
-        mpm_query,
-        c"mpm_query(code): ask the MPM (AP_MPMQ_* codes).",
-    ),
-    method(c"server_root", server_root, c"server_root(): ServerRoot."),
-    method(
-        c"_global_lock",
-        global_lock,
-        c"_global_lock(server, key, index=-1): take a lock shared by all processes.",
-    ),
-    method(
-        c"_global_trylock",
-        global_trylock,
-        c"_global_trylock(server, key, index=-1): take it if free.",
-    ),
-    method(
-        c"_global_unlock",
-        global_unlock,
-        c"_global_unlock(server, key, index=-1): release it.",
-    ),
-    method(
-        c"_main_server",
-        main_server,
-        c"_main_server(): the main server object.",
-    ),
-    method(
-        c"_interpreter_switch_cost",
-        switch_cost,
-        c"_interpreter_switch_cost(name, n): seconds per switch (nested, fresh).",
-    ),
-    method(
-        c"_stat",
-        stat,
-        c"_stat(fname, wanted): apr_stat as a tuple (see apache.stat).",
-    ),
-    method(
-        c"config_tree",
-        config_tree,
-        c"config_tree(): the parsed configuration as tuples and lists.",
-    ),
-    METHODS_END,
-]);
+native_methods! {
+    MODULE_FUNCTIONS, mod module_functions, |py, module| Ok::<_, crate::py::PyErr<'_>>(module);
 
-macro_rules! module_function {
-    ($name:ident, $fname:literal, [$($arg:literal),*], $required:expr, |$py:ident, $a:ident, $module:ident| $body:block) => {
-        unsafe extern "C" fn $name(
-            $module: *mut ffi::PyObject,
-            args: *const *mut ffi::PyObject,
-            nargs: ffi::Py_ssize_t,
-            kw: *mut ffi::PyObject,
-        ) -> *mut ffi::PyObject {
-            trampoline(|$py| {
-                // SAFETY: CPython's fastcall arguments.
-                let $a = unsafe { Args::parse($py, $fname, [$($arg),*], $required, args, nargs, kw)? };
-                $body
-            })
+    exists_config_define(_, a = ["name"] / 1)
+        "exists_config_define(name): True if httpd ran with -D name."
+    {
+            let name = a.get(0).map(Obj::str_lossy).unwrap_or_default();
+            Ok(py.bool(bindings::module::config_define_exists(&name)))
         }
-    };
-}
 
-module_function!(
-    exists_config_define,
-    "exists_config_define",
-    ["name"],
-    1,
-    |py, a, _m| {
-        let name = a.get(0).map(Obj::str_lossy).unwrap_or_default();
-        Ok(py.bool(bindings::module::config_define_exists(&name)))
+    mpm_query(_, a = ["code"] / 1)
+        "mpm_query(code): ask the MPM (AP_MPMQ_* codes)."
+    {
+        let code = a.int_or(0, 0)? as i32;
+        py.int(i64::from(bindings::module::mpm_query(code).unwrap_or(0)))
     }
-);
 
-module_function!(mpm_query, "mpm_query", ["code"], 1, |py, a, _m| {
-    let code = a.int_or(0, 0)? as i32;
-    py.int(i64::from(bindings::module::mpm_query(code).unwrap_or(0)))
-});
-
-module_function!(server_root, "server_root", [], 0, |py, _a, _m| {
-    match crate::process::main_server() {
-        Some(s) => py.str(&s.server_root()),
-        None => Ok(py.none()),
-    }
-});
-
-module_function!(main_server, "_main_server", [], 0, |py, _a, module| {
-    match crate::process::main_server() {
-        Some(s) => {
-            // SAFETY: `module` is this interpreter's _apache module.
-            let ty = unsafe { module_state(module) }.server_type;
-            crate::server::new_server_object(py, ty, s)
+    server_root(_, _a = [] / 0)
+        "server_root(): ServerRoot."
+    {
+        match crate::process::main_server() {
+            Some(s) => py.str(&s.server_root()),
+            None => Ok(py.none()),
         }
-        None => Ok(py.none()),
     }
-});
 
-module_function!(
-    switch_cost,
-    "_interpreter_switch_cost",
-    ["name", "n"],
-    1,
-    |py, a, _m| {
-        // Measures what entering another interpreter costs: while attached (a thread-state
-        // swap), and from a detached thread (taking the GIL with this thread's state for it).
-        let name = a.get(0).map(Obj::str_lossy).unwrap_or_default();
-        let n = u32::try_from(a.int_or(1, 10_000)?.max(1)).unwrap_or(10_000);
-        let target = crate::interpreters::acquire(&name)
-            .map_err(|e| crate::py::PyErr::runtime_error(py, &e.to_string()))?;
-        let start = std::time::Instant::now();
-        for _ in 0..n {
-            target.enter(|_| ());
+    _main_server(_, _a = [] / 0)
+        "_main_server(): the main server object."
+    {
+        match crate::process::main_server() {
+            Some(s) => {
+                // SAFETY: `module` is this interpreter's _apache module.
+                let ty = unsafe { module_state(module) }.server_type;
+                crate::server::new_server_object(py, ty, s)
+            }
+            None => Ok(py.none()),
         }
-        let nested = start.elapsed().as_secs_f64() / f64::from(n);
-        let fresh = crate::interpreters::detach(py, (), |()| {
+    }
+
+    _interpreter_switch_cost(_, a = ["name", "n"] / 1)
+        "_interpreter_switch_cost(name, n): seconds per switch (nested, fresh)."
+    {
+            // Measures what entering another interpreter costs: while attached (a thread-state
+            // swap), and from a detached thread (taking the GIL with this thread's state for it).
+            let name = a.get(0).map(Obj::str_lossy).unwrap_or_default();
+            let n = u32::try_from(a.int_or(1, 10_000)?.max(1)).unwrap_or(10_000);
+            let target = crate::interpreters::acquire(&name)
+                .map_err(|e| crate::py::PyErr::runtime_error(py, &e.to_string()))?;
             let start = std::time::Instant::now();
             for _ in 0..n {
                 target.enter(|_| ());
             }
-            start.elapsed().as_secs_f64() / f64::from(n)
-        });
-        py.tuple(vec![py.float(nested)?, py.float(fresh)?])
-    }
-);
+            let nested = start.elapsed().as_secs_f64() / f64::from(n);
+            let fresh = crate::interpreters::detach(py, (), |()| {
+                let start = std::time::Instant::now();
+                for _ in 0..n {
+                    target.enter(|_| ());
+                }
+                start.elapsed().as_secs_f64() / f64::from(n)
+            });
+            py.tuple(vec![py.float(nested)?, py.float(fresh)?])
+        }
 
-module_function!(stat, "_stat", ["fname", "wanted"], 2, |py, a, _m| {
-    let fname = a
-        .get(0)
-        .map(Obj::to_wire_bytes)
-        .transpose()?
-        .unwrap_or_default();
-    let wanted = a.int_or(1, 0)? as i32;
-    match bindings::finfo::stat(&fname, wanted) {
-        Ok(f) => crate::finfo::finfo_tuple(py, &f),
-        Err(e) => Err(crate::py::PyErr::os_error(
-            py,
-            &format!("stat {}: {e}", String::from_utf8_lossy(&fname)),
-        )),
+    _stat(_, a = ["fname", "wanted"] / 2)
+        "_stat(fname, wanted): apr_stat as a tuple (see apache.stat)."
+    {
+        let fname = a
+            .get(0)
+            .map(Obj::to_wire_bytes)
+            .transpose()?
+            .unwrap_or_default();
+        let wanted = a.int_or(1, 0)? as i32;
+        match bindings::finfo::stat(&fname, wanted) {
+            Ok(f) => crate::finfo::finfo_tuple(py, &f),
+            Err(e) => Err(crate::py::PyErr::os_error(
+                py,
+                &format!("stat {}: {e}", String::from_utf8_lossy(&fname)),
+            )),
+        }
     }
-});
 
+    config_tree(_, _a = [] / 0)
+        "config_tree(): the parsed configuration as tuples and lists."
+    {
+        config_list(py, &bindings::module::config_tree())
+    }
+
+    _global_lock(_, a = ["server", "key", "index"] / 2)
+        "_global_lock(server, key, index=-1): take a lock shared by all processes."
+    {
+            let index = lock_index(a.get(1), a.int_or(2, -1)?);
+            let locked = crate::interpreters::detach(py, (), |()| {
+                crate::process::with_lock(index, |m| m.lock())
+            });
+            match locked {
+                Some(Ok(())) => Ok(py.none()),
+                Some(Err(e)) => Err(lock_failed(
+                    py,
+                    "Failed to acquire global mutex lock",
+                    Some(e),
+                )),
+                None => Err(lock_failed(py, "_global_lock", None)),
+            }
+        }
+
+    _global_trylock(_, a = ["server", "key", "index"] / 2)
+        "_global_trylock(server, key, index=-1): take it if free."
+    {
+            let index = lock_index(a.get(1), a.int_or(2, -1)?);
+            match crate::process::with_lock(index, |m| m.try_lock()) {
+                Some(Ok(taken)) => Ok(py.bool(taken)),
+                Some(Err(e)) => Err(lock_failed(
+                    py,
+                    "Failed to acquire global mutex lock",
+                    Some(e),
+                )),
+                None => Err(lock_failed(py, "_global_trylock", None)),
+            }
+        }
+
+    _global_unlock(_, a = ["server", "key", "index"] / 2)
+        "_global_unlock(server, key, index=-1): release it."
+    {
+            let index = lock_index(a.get(1), a.int_or(2, -1)?);
+            match crate::process::with_lock(index, |m| m.unlock()) {
+                Some(Ok(())) => Ok(py.none()),
+                Some(Err(e)) => Err(lock_failed(
+                    py,
+                    "Failed to release global mutex lock",
+                    Some(e),
+                )),
+                None => Err(lock_failed(py, "_global_unlock", None)),
+            }
+        }
+
+    log_error(_, a = ["message", "level", "server"] / 1)
+        "log_error(message, level=APLOG_ERR, server=None)"
+    {
+            let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
+            let level = LogLevel::from_mod_python(a.int_or(1, 3)?);
+            // Without a server, log as the main server (so its LogLevel applies).
+            let server = match a.get(2) {
+                Some(obj) => crate::server::server_of(py, obj),
+                None => crate::process::main_server(),
+            };
+            crate::interpreters::detach(py, server, |server| {
+                for line in message.split('\n') {
+                    bindings::slog!(server, level, "{line}");
+                }
+            });
+            Ok(py.none())
+    }
+}
 /// mod_python's layout: each node as `(directive, args)`, followed by a list of its
 /// children when it is a section.
 fn config_list<'py>(
@@ -216,10 +220,6 @@ fn config_list<'py>(
     }
     py.list(items)
 }
-
-module_function!(config_tree, "config_tree", [], 0, |py, _a, _m| {
-    config_list(py, &bindings::module::config_tree())
-});
 
 /// Which global mutex a key uses: `index` when given, else a hash of the key (index 0 is
 /// reserved for dbm sessions, as in mod_python).
@@ -253,66 +253,6 @@ fn lock_failed<'py>(
         }
     }
 }
-
-module_function!(
-    global_lock,
-    "_global_lock",
-    ["server", "key", "index"],
-    2,
-    |py, a, _m| {
-        let index = lock_index(a.get(1), a.int_or(2, -1)?);
-        let locked = crate::interpreters::detach(py, (), |()| {
-            crate::process::with_lock(index, |m| m.lock())
-        });
-        match locked {
-            Some(Ok(())) => Ok(py.none()),
-            Some(Err(e)) => Err(lock_failed(
-                py,
-                "Failed to acquire global mutex lock",
-                Some(e),
-            )),
-            None => Err(lock_failed(py, "_global_lock", None)),
-        }
-    }
-);
-
-module_function!(
-    global_trylock,
-    "_global_trylock",
-    ["server", "key", "index"],
-    2,
-    |py, a, _m| {
-        let index = lock_index(a.get(1), a.int_or(2, -1)?);
-        match crate::process::with_lock(index, |m| m.try_lock()) {
-            Some(Ok(taken)) => Ok(py.bool(taken)),
-            Some(Err(e)) => Err(lock_failed(
-                py,
-                "Failed to acquire global mutex lock",
-                Some(e),
-            )),
-            None => Err(lock_failed(py, "_global_trylock", None)),
-        }
-    }
-);
-
-module_function!(
-    global_unlock,
-    "_global_unlock",
-    ["server", "key", "index"],
-    2,
-    |py, a, _m| {
-        let index = lock_index(a.get(1), a.int_or(2, -1)?);
-        match crate::process::with_lock(index, |m| m.unlock()) {
-            Some(Ok(())) => Ok(py.none()),
-            Some(Err(e)) => Err(lock_failed(
-                py,
-                "Failed to release global mutex lock",
-                Some(e),
-            )),
-            None => Err(lock_failed(py, "_global_unlock", None)),
-        }
-    }
-);
 
 static MODULE_SLOTS: Static<[ffi::PyModuleDef_Slot; 2]> = Static::new([
     ffi::PyModuleDef_Slot {
@@ -456,46 +396,6 @@ pub(crate) fn rust_panic_type(py: Py<'_>) -> *mut ffi::PyObject {
         // SAFETY: reading a builtin exception class.
         None => unsafe { ffi::PyExc_SystemError },
     }
-}
-
-/// `_apache.log_error(message, level=APLOG_ERR, server=None)`. mod_python treats level 0
-/// (`APLOG_EMERG`) as "not given" and logs at ERR; we keep that quirk.
-unsafe extern "C" fn log_error(
-    _module: *mut ffi::PyObject,
-    args: *const *mut ffi::PyObject,
-    nargs: ffi::Py_ssize_t,
-    kwnames: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    trampoline(|py| {
-        // SAFETY: CPython's fastcall arguments.
-        let a = unsafe {
-            Args::parse(
-                py,
-                "log_error",
-                ["message", "level", "server"],
-                1,
-                args,
-                nargs,
-                kwnames,
-            )?
-        };
-        let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
-        let level = match a.int_or(1, 3)? {
-            0 => LogLevel::Err,
-            l => LogLevel::from_raw(l as i32),
-        };
-        // Without a server, log as the main server (so its LogLevel applies).
-        let server = match a.get(2) {
-            Some(obj) => crate::server::server_of(py, obj),
-            None => crate::process::main_server(),
-        };
-        crate::interpreters::detach(py, server, |server| {
-            for line in message.split('\n') {
-                bindings::slog!(server, level, "{line}");
-            }
-        });
-        Ok(py.none())
-    })
 }
 
 /// Writes each line of `message` as its own log entry, with the GIL released while Apache

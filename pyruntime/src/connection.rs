@@ -7,9 +7,8 @@
 //! or racing that thread.
 
 use crate::apache_module::{log_lines, state_of};
-use crate::native::{
-    method, slot, trampoline, trampoline_int, Args, Static, METHODS_END, SLOTS_END,
-};
+use crate::native::native_methods;
+use crate::native::{slot, trampoline, trampoline_int, Static, SLOTS_END};
 use crate::py::{Obj, Py, PyErr, PyResult};
 use crate::request::{lease_error, RequestLease};
 use crate::table::{new_request_table, RequestTable};
@@ -157,50 +156,64 @@ pub fn run_connection_handler(c: &Connection) -> bindings::HookResult {
     })
 }
 
+/// What the methods and attributes of an `mp_conn` work on: the connection, and while a
+/// connection handler runs, what its reads and writes go through.
+struct ConnView<'py> {
+    conn: &'py Connection,
+    handler: Option<&'py DirectConn>,
+}
+
+impl<'py> ConnView<'py> {
+    /// The connection handler's connection, for reading and writing.
+    fn handler(&self, py: Py<'py>) -> PyResult<'py, (&'py Connection, &'py DirectConn)> {
+        self.handler.map(|d| (self.conn, d)).ok_or_else(|| {
+            PyErr::new_io(
+                py,
+                "read and write are for connection handlers (PythonConnectionHandler)",
+            )
+        })
+    }
+}
+
 /// The connection behind `slf`, on the thread serving it, while its request or handler
 /// runs.
 ///
 /// # Safety
 /// `slf` is an `mp_conn` object.
-unsafe fn conn<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py Connection> {
+unsafe fn view<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, ConnView<'py>> {
     // SAFETY: slf is an mp_conn, so its source is initialised.
     let source: &'py Source = unsafe { &(*(slf as *mut ConnObject)).handle };
     match source {
         Source::Request(lease) => match lease.get() {
-            Ok(r) => Ok(r.connection()),
+            Ok(r) => Ok(ConnView {
+                conn: r.connection(),
+                handler: None,
+            }),
             Err(e) => Err(lease_error(py, e, "connection")),
         },
-        // SAFETY: a leased DirectConn points at the live connection.
-        Source::Direct(_) => Ok(unsafe { direct(py, slf)?.0 }),
-    }
-}
-
-/// The connection and its scratch brigade, for reading and writing in a connection handler.
-///
-/// # Safety
-/// `slf` is an `mp_conn` object.
-unsafe fn direct<'py>(
-    py: Py<'py>,
-    slf: *mut ffi::PyObject,
-) -> PyResult<'py, (&'py Connection, &'py DirectConn)> {
-    // SAFETY: slf is an mp_conn, so its source is initialised.
-    let source: &'py Source = unsafe { &(*(slf as *mut ConnObject)).handle };
-    match source {
         Source::Direct(lease) => match lease.get() {
-            // While leased, the connection is alive, used on this thread only.
-            // SAFETY: the connection outlives the lease.
-            Ok(d) => Ok((unsafe { d.conn.as_ref() }, d)),
+            Ok(d) => Ok(ConnView {
+                // While leased, the connection is alive, used on this thread only.
+                // SAFETY: the connection outlives the lease.
+                conn: unsafe { d.conn.as_ref() },
+                handler: Some(d),
+            }),
             Err(bindings::LeaseError::Ended) => Err(PyErr::runtime_error(
                 py,
                 "the connection handler has returned; this object is no longer usable",
             )),
             Err(e) => Err(lease_error(py, e, "connection")),
         },
-        Source::Request(_) => Err(PyErr::new_io(
-            py,
-            "read and write are for connection handlers (PythonConnectionHandler)",
-        )),
     }
+}
+
+/// The connection behind `slf` (see [`view`]).
+///
+/// # Safety
+/// `slf` is an `mp_conn` object.
+unsafe fn conn<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py Connection> {
+    // SAFETY: per this function's contract.
+    unsafe { view(py, slf) }.map(|v| v.conn)
 }
 
 fn addr<'py>(py: Py<'py>, a: Option<(String, u16)>) -> PyResult<'py, Obj<'py>> {
@@ -351,50 +364,6 @@ const fn getsets() -> [ffi::PyGetSetDef; 17] {
 
 static GETSET: Static<[ffi::PyGetSetDef; 17]> = Static::new(getsets());
 
-unsafe extern "C" fn conn_log_error(
-    slf: *mut ffi::PyObject,
-    args: *const *mut ffi::PyObject,
-    nargs: ffi::Py_ssize_t,
-    kw: *mut ffi::PyObject,
-) -> *mut ffi::PyObject {
-    trampoline(|py| {
-        // SAFETY: CPython calls methods of mp_conn with an mp_conn and fastcall args.
-        let c = unsafe { conn(py, slf)? };
-        // SAFETY: as above.
-        let a = unsafe { Args::parse(py, "log_error", ["message", "level"], 1, args, nargs, kw)? };
-        let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
-        let level = match a.int_or(1, 3)? {
-            0 => LogLevel::Err,
-            l => LogLevel::from_raw(l as i32),
-        };
-        crate::interpreters::detach(py, c, |c| {
-            for line in message.split('\n') {
-                bindings::log::connection_at(c, level, file!(), line!(), line);
-            }
-        });
-        Ok(py.none())
-    })
-}
-
-macro_rules! conn_io {
-    ($name:ident, $fname:literal, [$($arg:literal),*], |$py:ident, $c:ident, $d:ident, $a:ident| $body:block) => {
-        unsafe extern "C" fn $name(
-            slf: *mut ffi::PyObject,
-            args: *const *mut ffi::PyObject,
-            nargs: ffi::Py_ssize_t,
-            kw: *mut ffi::PyObject,
-        ) -> *mut ffi::PyObject {
-            trampoline(|$py| {
-                // SAFETY: CPython calls methods of mp_conn with an mp_conn and fastcall args.
-                let (($c, $d), $a) = unsafe {
-                    (direct($py, slf)?, Args::parse($py, $fname, [$($arg),*], 0, args, nargs, kw)?)
-                };
-                $body
-            })
-        }
-    };
-}
-
 /// Runs `f` with the connection and the handler's scratch brigade, the GIL released: no
 /// Python code runs on this thread meanwhile, and no other thread may use the object, so
 /// nothing else borrows the brigade.
@@ -423,63 +392,65 @@ fn read_result<'py>(py: Py<'py>, r: Result<Vec<u8>, bindings::AprError>) -> PyRe
     })
 }
 
-conn_io!(conn_read, "read", ["len"], |py, c, d, a| {
-    let len = a.int_or(0, 8192)?;
-    let mut out = Vec::new();
-    if len < 0 {
-        // -1: until the client closes.
-        loop {
-            let chunk = read_result(py, with_scratch(py, c, d, |c, bb| c.read(bb, 65536, false)))?;
-            if chunk.is_empty() {
-                break;
+native_methods! {
+    METHODS, mod conn_methods, |py, slf| view(py, slf);
+
+    log_error(v, a = ["message", "level"] / 1)
+        "log_error(message, level=APLOG_ERR)"
+    {
+        let c = v.conn;
+        let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
+        let level = LogLevel::from_mod_python(a.int_or(1, 3)?);
+        crate::interpreters::detach(py, c, |c| {
+            for line in message.split('\n') {
+                bindings::log::connection_at(c, level, file!(), line!(), line);
             }
-            out.extend_from_slice(&chunk);
-        }
-    } else {
-        let want = usize::try_from(len).unwrap_or(8192);
-        out = read_result(py, with_scratch(py, c, d, |c, bb| c.read(bb, want, false)))?;
+        });
+        Ok(py.none())
     }
-    py.bytes(&out)
-});
 
-conn_io!(conn_readline, "readline", ["len"], |py, c, d, a| {
-    let len = usize::try_from(a.int_or(0, 65536)?).unwrap_or(65536);
-    let line = read_result(py, with_scratch(py, c, d, |c, bb| c.read(bb, len, true)))?;
-    py.bytes(&line)
-});
+    read(v, a = ["len"] / 0)
+        "read([len]): bytes from the client (-1: until it closes); b'' at the end."
+    {
+        let (c, d) = v.handler(py)?;
+        let len = a.int_or(0, 8192)?;
+        let mut out = Vec::new();
+        if len < 0 {
+            // -1: until the client closes.
+            loop {
+                let chunk = read_result(py, with_scratch(py, c, d, |c, bb| c.read(bb, 65536, false)))?;
+                if chunk.is_empty() {
+                    break;
+                }
+                out.extend_from_slice(&chunk);
+            }
+        } else {
+            let want = usize::try_from(len).unwrap_or(8192);
+            out = read_result(py, with_scratch(py, c, d, |c, bb| c.read(bb, want, false)))?;
+        }
+        py.bytes(&out)
+    }
 
-conn_io!(conn_write, "write", ["data"], |py, c, d, a| {
-    let data = a.get(0).map(Obj::to_wire_bytes_obj).transpose()?;
-    let data = data.as_ref().map(Obj::bytes_data).unwrap_or_default();
-    with_scratch(py, c, d, |c, bb| c.write(bb, data))
-        .map_err(|e| PyErr::new_io(py, &format!("Connection write error: {e}")))?;
-    Ok(py.none())
-});
+    readline(v, a = ["len"] / 0)
+        "readline([len]): a line from the client."
+    {
+        let (c, d) = v.handler(py)?;
+        let len = usize::try_from(a.int_or(0, 65536)?).unwrap_or(65536);
+        let line = read_result(py, with_scratch(py, c, d, |c, bb| c.read(bb, len, true)))?;
+        py.bytes(&line)
+    }
 
-static METHODS: Static<[ffi::PyMethodDef; 5]> = Static::new([
-    method(
-        c"log_error",
-        conn_log_error,
-        c"log_error(message, level=APLOG_ERR)",
-    ),
-    method(
-        c"read",
-        conn_read,
-        c"read([len]): bytes from the client (-1: until it closes); b'' at the end.",
-    ),
-    method(
-        c"readline",
-        conn_readline,
-        c"readline([len]): a line from the client.",
-    ),
-    method(
-        c"write",
-        conn_write,
-        c"write(data): send data to the client, flushed.",
-    ),
-    METHODS_END,
-]);
-
+    write(v, a = ["data"] / 0)
+        "write(data): send data to the client, flushed."
+    {
+        let (c, d) = v.handler(py)?;
+        let data = a.get(0).map(Obj::to_wire_bytes_obj).transpose()?;
+        let data = data.as_ref().map(Obj::bytes_data).unwrap_or_default();
+        with_scratch(py, c, d, |c, bb| c.write(bb, data))
+            .map_err(|e| PyErr::new_io(py, &format!("Connection write error: {e}")))?;
+        Ok(py.none())
+    }
+}
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     // SAFETY: last reference gone: release the notes, drop the handle, free, release the type.
     unsafe {

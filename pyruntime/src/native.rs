@@ -48,6 +48,85 @@ pub(crate) const fn method(name: &'static CStr, f: FastFn, doc: &'static CStr) -
     }
 }
 
+/// A `&'static CStr` from a string literal ending in NUL (for names and docs made with
+/// `concat!` at compile time).
+pub(crate) const fn c_name(s: &'static str) -> &'static CStr {
+    match CStr::from_bytes_with_nul(s.as_bytes()) {
+        Ok(c) => c,
+        Err(_) => panic!("a C string needs one NUL, at its end"),
+    }
+}
+
+/// Declares the methods of a native type (or the functions of a module) in one place: each
+/// entry names the method once, with its arguments and docstring, and becomes a
+/// `METH_FASTCALL` entry point (panics trapped, arguments matched by name, the receiver
+/// checked) plus its line of the `PyMethodDef` table `$table`. The entry points live in the
+/// module `$module`.
+///
+/// ```ignore
+/// native_methods! {
+///     METHODS, mod table_methods, |py, slf| table(py, slf);
+///     get(t, a = ["key", "default"] / 1) "get(key, default=None): the first value of key." {
+///         ...
+///     }
+/// }
+/// ```
+/// `|py, slf| receiver` names the attachment token and the `self` pointer for every body and
+/// turns `slf` into what bodies get as their first binding (a `PyResult`, so an ended request
+/// raises before any argument is looked at); `a = [names] / n` binds the parsed [`Args`], the
+/// first `n` names being required.
+macro_rules! native_methods {
+    (
+        $(#[$meta:meta])* $vis:vis $table:ident, mod $module:ident,
+        |$py:ident, $slf:ident| $receiver:expr;
+        $(
+            $name:ident($this:pat, $a:ident = [$($arg:literal),*] / $required:literal)
+            $doc:literal $body:block
+        )*
+    ) => {
+        mod $module {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                pub(super) unsafe extern "C" fn $name(
+                    $slf: *mut pyo3_ffi::PyObject,
+                    args: *const *mut pyo3_ffi::PyObject,
+                    nargs: pyo3_ffi::Py_ssize_t,
+                    kw: *mut pyo3_ffi::PyObject,
+                ) -> *mut pyo3_ffi::PyObject {
+                    $crate::native::trampoline(|$py| {
+                        #[allow(unused_mut)] // only methods that change the receiver need it
+                        // SAFETY: CPython calls a method with its receiver and fastcall args.
+                        let ($this, $a) = unsafe {
+                            let receiver = $receiver?;
+                            let names = [$($arg),*];
+                            let parsed = $crate::native::Args::parse(
+                                $py, stringify!($name), names, $required, args, nargs, kw,
+                            )?;
+                            (receiver, parsed)
+                        };
+                        $body
+                    })
+                }
+            )*
+        }
+        $(#[$meta])*
+        $vis static $table: $crate::native::Static<
+            [pyo3_ffi::PyMethodDef; [$(stringify!($name)),*].len() + 1],
+        > = $crate::native::Static::new([
+            $(
+                $crate::native::method(
+                    $crate::native::c_name(concat!(stringify!($name), "\0")),
+                    $module::$name,
+                    $crate::native::c_name(concat!($doc, "\0")),
+                ),
+            )*
+            $crate::native::METHODS_END,
+        ]);
+    };
+}
+pub(crate) use native_methods;
+
 /// The terminating method entry.
 pub(crate) const METHODS_END: ffi::PyMethodDef = ffi::PyMethodDef::zeroed();
 

@@ -5,7 +5,8 @@
 //! object may hold it without a liveness check.
 
 use crate::apache_module::state_of;
-use crate::native::{method, slot, trampoline, Args, Static, METHODS_END, SLOTS_END};
+use crate::native::native_methods;
+use crate::native::{slot, trampoline, Static, SLOTS_END};
 use crate::py::{Obj, Py, PyResult};
 use crate::table::new_owned_table;
 use bindings::{LogLevel, Server};
@@ -106,85 +107,47 @@ static GETSET: Static<[ffi::PyGetSetDef; 6]> = Static::new([
     },
 ]);
 
-macro_rules! server_method {
-    ($name:ident, $fname:literal, [$($arg:literal),*], $required:expr, |$py:ident, $s:ident, $a:ident, $slf:ident| $body:block) => {
-        unsafe extern "C" fn $name(
-            $slf: *mut ffi::PyObject,
-            args: *const *mut ffi::PyObject,
-            nargs: ffi::Py_ssize_t,
-            kw: *mut ffi::PyObject,
-        ) -> *mut ffi::PyObject {
-            trampoline(|$py| {
-                // SAFETY: CPython calls methods of mp_server with an mp_server and fastcall args.
-                let ($s, $a) = unsafe {
-                    (server($slf), Args::parse($py, $fname, [$($arg),*], $required, args, nargs, kw)?)
-                };
-                $body
-            })
-        }
-    };
-}
+native_methods! {
+    METHODS, mod server_methods, |py, slf| Ok::<_, crate::py::PyErr<'_>>(server(slf));
 
-server_method!(srv_get_config, "get_config", [], 0, |py, s, _a, slf| {
-    let entries = crate::server_config(s)
-        .map(|c| c.settings.config_table())
-        .unwrap_or_default();
-    // SAFETY: slf's type belongs to an _apache module.
-    new_owned_table(py, unsafe { state_of(slf) }.table_type, entries)
-});
-
-server_method!(srv_get_options, "get_options", [], 0, |py, s, _a, slf| {
-    let entries = crate::server_config(s)
-        .map(|c| {
-            c.settings
-                .effective_options()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    // SAFETY: slf's type belongs to an _apache module.
-    new_owned_table(py, unsafe { state_of(slf) }.table_type, entries)
-});
-
-server_method!(
-    srv_log_error,
-    "log_error",
-    ["message", "level"],
-    1,
-    |py, s, a, _slf| {
-        let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
-        let level = match a.int_or(1, 3)? {
-            0 => LogLevel::Err,
-            l => LogLevel::from_raw(l as i32),
-        };
-        crate::interpreters::detach(py, s, |s| {
-            for line in message.split('\n') {
-                bindings::slog!(Some(s), level, "{line}");
-            }
-        });
-        Ok(py.none())
+    get_config(s, _a = [] / 0)
+        "get_config(): the server-level mod_python directives."
+    {
+        let entries = crate::server_config(s)
+            .map(|c| c.settings.config_table())
+            .unwrap_or_default();
+        // SAFETY: slf's type belongs to an _apache module.
+        new_owned_table(py, unsafe { state_of(slf) }.table_type, entries)
     }
-);
 
-static METHODS: Static<[ffi::PyMethodDef; 4]> = Static::new([
-    method(
-        c"get_config",
-        srv_get_config,
-        c"get_config(): the server-level mod_python directives.",
-    ),
-    method(
-        c"get_options",
-        srv_get_options,
-        c"get_options(): the server-level PythonOption table.",
-    ),
-    method(
-        c"log_error",
-        srv_log_error,
-        c"log_error(message, level=APLOG_ERR)",
-    ),
-    METHODS_END,
-]);
+    get_options(s, _a = [] / 0)
+        "get_options(): the server-level PythonOption table."
+    {
+        let entries = crate::server_config(s)
+            .map(|c| {
+                c.settings
+                    .effective_options()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        // SAFETY: slf's type belongs to an _apache module.
+        new_owned_table(py, unsafe { state_of(slf) }.table_type, entries)
+    }
 
+    log_error(s, a = ["message", "level"] / 1)
+        "log_error(message, level=APLOG_ERR)"
+    {
+            let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
+            let level = LogLevel::from_mod_python(a.int_or(1, 3)?);
+            crate::interpreters::detach(py, s, |s| {
+                for line in message.split('\n') {
+                    bindings::slog!(Some(s), level, "{line}");
+                }
+            });
+            Ok(py.none())
+        }
+}
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     // SAFETY: the last reference is gone and a server object owns no fields.
     unsafe { crate::native::free_object(slf) }

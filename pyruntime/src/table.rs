@@ -6,9 +6,7 @@
 //! Keys and values may be given as `str` or `bytes` and come back as `str` (UTF-8 with
 //! `surrogateescape`, so any bytes round-trip). `t[k]` gives a list when `k` repeats.
 
-use crate::native::{
-    method, slot, trampoline, trampoline_int, Args, Static, METHODS_END, SLOTS_END,
-};
+use crate::native::{native_methods, slot, trampoline, trampoline_int, Args, Static, SLOTS_END};
 use crate::py::{Obj, Py, PyErr, PyResult};
 use crate::request::{lease_error, RequestLease};
 use bindings::{OwnedTable, Table};
@@ -251,140 +249,6 @@ unsafe extern "C" fn repr(slf: *mut ffi::PyObject) -> *mut ffi::PyObject {
     })
 }
 
-macro_rules! table_method {
-    ($name:ident, $fname:literal, [$($arg:literal),*], $required:expr, |$py:ident, $t:ident, $a:ident, $slf:ident| $body:block) => {
-        unsafe extern "C" fn $name(
-            $slf: *mut ffi::PyObject,
-            args: *const *mut ffi::PyObject,
-            nargs: ffi::Py_ssize_t,
-            kw: *mut ffi::PyObject,
-        ) -> *mut ffi::PyObject {
-            trampoline(|$py| {
-                // SAFETY: CPython calls methods of mp_table with an mp_table and fastcall args.
-                let ($t, $a) = unsafe {
-                    (table($py, $slf)?, Args::parse($py, $fname, [$($arg),*], $required, args, nargs, kw)?)
-                };
-                $body
-            })
-        }
-    };
-}
-
-table_method!(t_get, "get", ["key", "default"], 1, |py, t, a, _slf| {
-    let k = arg_bytes(py, &a, 0, "keys")?;
-    match t.get(&k) {
-        Some(v) => py.str_from_wire(v),
-        None => Ok(a.get(1).cloned().unwrap_or_else(|| py.none())),
-    }
-});
-
-table_method!(t_add, "add", ["key", "value"], 2, |py, t, a, _slf| {
-    let k = arg_bytes(py, &a, 0, "keys")?;
-    let v = arg_bytes(py, &a, 1, "values")?;
-    t.add(&k, &v).map_err(|_| nul(py))?;
-    Ok(py.none())
-});
-
-table_method!(t_keys, "keys", [], 0, |py, t, _a, _slf| {
-    keys_list(py, t)
-});
-
-table_method!(t_values, "values", [], 0, |py, t, _a, _slf| {
-    let v = t
-        .iter()
-        .map(|(_, v)| py.str_from_wire(v))
-        .collect::<PyResult<'_, Vec<_>>>()?;
-    py.list(v)
-});
-
-table_method!(t_items, "items", [], 0, |py, t, _a, _slf| {
-    let items = t
-        .iter()
-        .map(|(k, v)| py.tuple(vec![py.str_from_wire(k)?, py.str_from_wire(v)?]))
-        .collect::<PyResult<'_, Vec<_>>>()?;
-    py.list(items)
-});
-
-table_method!(t_has_key, "has_key", ["key"], 1, |py, t, a, _slf| {
-    let k = arg_bytes(py, &a, 0, "keys")?;
-    Ok(py.bool(t.get(&k).is_some()))
-});
-
-table_method!(t_clear, "clear", [], 0, |py, t, _a, _slf| {
-    t.clear();
-    Ok(py.none())
-});
-
-table_method!(
-    t_setdefault,
-    "setdefault",
-    ["key", "default"],
-    1,
-    |py, t, a, _slf| {
-        let k = arg_bytes(py, &a, 0, "keys")?;
-        if let Some(v) = t.get(&k) {
-            return py.str_from_wire(v);
-        }
-        let d = match a.get(1) {
-            Some(d) => wire(py, d, "values")?,
-            None => Vec::new(),
-        };
-        t.set(&k, &d).map_err(|_| nul(py))?;
-        py.str_from_wire(&d)
-    }
-);
-
-table_method!(t_copy, "copy", [], 0, |py, t, _a, slf| {
-    let entries = t
-        .iter()
-        .map(|(k, v)| {
-            (
-                String::from_utf8_lossy(k).into_owned(),
-                String::from_utf8_lossy(v).into_owned(),
-            )
-        })
-        .collect();
-    // SAFETY: slf is an mp_table, whose type is the table type.
-    let table_type = unsafe { ffi::Py_TYPE(slf) } as *mut ffi::PyObject;
-    new_owned_table(py, table_type, entries)
-});
-
-table_method!(t_update, "update", ["other"], 1, |py, t, a, _slf| {
-    let other = a
-        .get(0)
-        .ok_or_else(|| PyErr::type_error(py, "update() needs a mapping"))?;
-    let items = if other.getattr("keys").is_ok() {
-        other.call_method("items", vec![])?
-    } else {
-        other.clone()
-    };
-    // SAFETY: PyObject_GetIter returns a new iterator or NULL.
-    let it = unsafe { Obj::from_owned(py, ffi::PyObject_GetIter(items.as_ptr()))? };
-    loop {
-        // SAFETY: PyIter_Next returns a new reference, or NULL at the end or on error.
-        let item = unsafe { ffi::PyIter_Next(it.as_ptr()) };
-        if item.is_null() {
-            // SAFETY: checking the error indicator.
-            if unsafe { !ffi::PyErr_Occurred().is_null() } {
-                return Err(PyErr::fetch(py));
-            }
-            break;
-        }
-        // SAFETY: item is a new reference.
-        let item = unsafe { Obj::from_owned_unchecked(py, item) };
-        // SAFETY: PySequence_GetItem returns new references or NULL.
-        let (k, v) = unsafe {
-            (
-                Obj::from_owned(py, ffi::PySequence_GetItem(item.as_ptr(), 0))?,
-                Obj::from_owned(py, ffi::PySequence_GetItem(item.as_ptr(), 1))?,
-            )
-        };
-        t.set(&wire(py, &k, "keys")?, &wire(py, &v, "values")?)
-            .map_err(|_| nul(py))?;
-    }
-    Ok(py.none())
-});
-
 unsafe extern "C" fn tp_new(
     ty: *mut ffi::PyTypeObject,
     args: *mut ffi::PyObject,
@@ -414,37 +278,138 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     }
 }
 
-static METHODS: Static<[ffi::PyMethodDef; 12]> = Static::new([
-    method(
-        c"get",
-        t_get,
-        c"get(key, default=None): the first value of key.",
-    ),
-    method(
-        c"add",
-        t_add,
-        c"add(key, value): add a value, keeping existing ones.",
-    ),
-    method(
-        c"keys",
-        t_keys,
-        c"keys(): all keys in order (repeated keys repeat).",
-    ),
-    method(c"values", t_values, c"values(): all values in order."),
-    method(c"items", t_items, c"items(): (key, value) pairs in order."),
-    method(c"has_key", t_has_key, c"has_key(key)"),
-    method(c"clear", t_clear, c"clear(): remove everything."),
-    method(c"setdefault", t_setdefault, c"setdefault(key, default='')"),
-    method(
-        c"copy",
-        t_copy,
-        c"copy(): a table of its own with the same entries.",
-    ),
-    method(c"update", t_update, c"update(mapping_or_pairs)"),
-    METHODS_END,
-    METHODS_END,
-]);
+native_methods! {
+    METHODS, mod table_methods, |py, slf| table(py, slf);
 
+    get(t, a = ["key", "default"] / 1)
+        "get(key, default=None): the first value of key."
+    {
+        let k = arg_bytes(py, &a, 0, "keys")?;
+        match t.get(&k) {
+            Some(v) => py.str_from_wire(v),
+            None => Ok(a.get(1).cloned().unwrap_or_else(|| py.none())),
+        }
+    }
+
+    add(t, a = ["key", "value"] / 2)
+        "add(key, value): add a value, keeping existing ones."
+    {
+        let k = arg_bytes(py, &a, 0, "keys")?;
+        let v = arg_bytes(py, &a, 1, "values")?;
+        t.add(&k, &v).map_err(|_| nul(py))?;
+        Ok(py.none())
+    }
+
+    keys(t, _a = [] / 0)
+        "keys(): all keys in order (repeated keys repeat)."
+    {
+        keys_list(py, t)
+    }
+
+    values(t, _a = [] / 0)
+        "values(): all values in order."
+    {
+        let v = t
+            .iter()
+            .map(|(_, v)| py.str_from_wire(v))
+            .collect::<PyResult<'_, Vec<_>>>()?;
+        py.list(v)
+    }
+
+    items(t, _a = [] / 0)
+        "items(): (key, value) pairs in order."
+    {
+        let items = t
+            .iter()
+            .map(|(k, v)| py.tuple(vec![py.str_from_wire(k)?, py.str_from_wire(v)?]))
+            .collect::<PyResult<'_, Vec<_>>>()?;
+        py.list(items)
+    }
+
+    has_key(t, a = ["key"] / 1)
+        "has_key(key)"
+    {
+        let k = arg_bytes(py, &a, 0, "keys")?;
+        Ok(py.bool(t.get(&k).is_some()))
+    }
+
+    clear(t, _a = [] / 0)
+        "clear(): remove everything."
+    {
+        t.clear();
+        Ok(py.none())
+    }
+
+    setdefault(t, a = ["key", "default"] / 1)
+        "setdefault(key, default='')"
+    {
+            let k = arg_bytes(py, &a, 0, "keys")?;
+            if let Some(v) = t.get(&k) {
+                return py.str_from_wire(v);
+            }
+            let d = match a.get(1) {
+                Some(d) => wire(py, d, "values")?,
+                None => Vec::new(),
+            };
+            t.set(&k, &d).map_err(|_| nul(py))?;
+            py.str_from_wire(&d)
+        }
+
+    copy(t, _a = [] / 0)
+        "copy(): a table of its own with the same entries."
+    {
+        let entries = t
+            .iter()
+            .map(|(k, v)| {
+                (
+                    String::from_utf8_lossy(k).into_owned(),
+                    String::from_utf8_lossy(v).into_owned(),
+                )
+            })
+            .collect();
+        // SAFETY: slf is an mp_table, whose type is the table type.
+        let table_type = unsafe { ffi::Py_TYPE(slf) } as *mut ffi::PyObject;
+        new_owned_table(py, table_type, entries)
+    }
+
+    update(t, a = ["other"] / 1)
+        "update(mapping_or_pairs)"
+    {
+        let other = a
+            .get(0)
+            .ok_or_else(|| PyErr::type_error(py, "update() needs a mapping"))?;
+        let items = if other.getattr("keys").is_ok() {
+            other.call_method("items", vec![])?
+        } else {
+            other.clone()
+        };
+        // SAFETY: PyObject_GetIter returns a new iterator or NULL.
+        let it = unsafe { Obj::from_owned(py, ffi::PyObject_GetIter(items.as_ptr()))? };
+        loop {
+            // SAFETY: PyIter_Next returns a new reference, or NULL at the end or on error.
+            let item = unsafe { ffi::PyIter_Next(it.as_ptr()) };
+            if item.is_null() {
+                // SAFETY: checking the error indicator.
+                if unsafe { !ffi::PyErr_Occurred().is_null() } {
+                    return Err(PyErr::fetch(py));
+                }
+                break;
+            }
+            // SAFETY: item is a new reference.
+            let item = unsafe { Obj::from_owned_unchecked(py, item) };
+            // SAFETY: PySequence_GetItem returns new references or NULL.
+            let (k, v) = unsafe {
+                (
+                    Obj::from_owned(py, ffi::PySequence_GetItem(item.as_ptr(), 0))?,
+                    Obj::from_owned(py, ffi::PySequence_GetItem(item.as_ptr(), 1))?,
+                )
+            };
+            t.set(&wire(py, &k, "keys")?, &wire(py, &v, "values")?)
+                .map_err(|_| nul(py))?;
+        }
+        Ok(py.none())
+    }
+}
 static SLOTS: Static<[ffi::PyType_Slot; 10]> = Static::new([
     slot(ffi::Py_tp_dealloc, dealloc as *mut c_void),
     slot(ffi::Py_tp_new, tp_new as *mut c_void),

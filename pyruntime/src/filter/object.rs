@@ -7,9 +7,8 @@
 
 use super::FilterState;
 use crate::interpreters;
-use crate::native::{
-    method, slot, trampoline, trampoline_int, Args, Static, METHODS_END, SLOTS_END,
-};
+use crate::native::native_methods;
+use crate::native::{slot, trampoline, trampoline_int, Static, SLOTS_END};
 use crate::py::{Obj, Py, PyErr, PyResult};
 use bindings::{AprStatus, Brigade, BucketKind, Filter, InputMode, Lease};
 use pyo3_ffi as ffi;
@@ -156,26 +155,6 @@ fn read_in<'py>(
         .map_err(|_| PyErr::os_error(py, "Filter read error"))?
 }
 
-macro_rules! filter_method {
-    ($name:ident, $fname:literal, [$($arg:literal),*], $required:expr, |$py:ident, $c:ident, $a:ident, $slf:ident| $body:block) => {
-        unsafe extern "C" fn $name(
-            $slf: *mut ffi::PyObject,
-            args: *const *mut ffi::PyObject,
-            nargs: ffi::Py_ssize_t,
-            kw: *mut ffi::PyObject,
-        ) -> *mut ffi::PyObject {
-            trampoline(|$py| {
-                #[allow(unused_mut)] // methods that only read need no `mut`
-                // SAFETY: CPython calls methods of mp_filter with an mp_filter and fastcall args.
-                let (mut $c, $a) = unsafe {
-                    (call($py, $slf)?, Args::parse($py, $fname, [$($arg),*], $required, args, nargs, kw)?)
-                };
-                $body
-            })
-        }
-    };
-}
-
 fn limit<'py>(a: Option<&Obj<'py>>) -> PyResult<'py, Option<usize>> {
     match a {
         None => Ok(None),
@@ -183,146 +162,125 @@ fn limit<'py>(a: Option<&Obj<'py>>) -> PyResult<'py, Option<usize>> {
     }
 }
 
-filter_method!(f_read, "read", ["len"], 0, |py, c, a, _slf| {
-    let n = limit(a.get(0))?;
-    read_in(py, &mut c, n, false)
-});
+// Passes what was written so far, without a FLUSH bucket (the dispatcher's end of call).
+native_methods! {
+    METHODS, mod filter_methods, |py, slf| call(py, slf);
 
-filter_method!(f_readline, "readline", ["len"], 0, |py, c, a, _slf| {
-    let n = limit(a.get(0))?;
-    read_in(py, &mut c, n, true)
-});
-
-filter_method!(f_write, "write", ["data"], 1, |py, c, a, _slf| {
-    if c.closed.get() {
-        return Err(PyErr::value_error(py, "I/O operation on closed filter"));
+    read(mut c, a = ["len"] / 0)
+        "read([len]): data of this brigade; None at the end of the stream."
+    {
+        let n = limit(a.get(0))?;
+        read_in(py, &mut c, n, false)
     }
-    // One copy: from the bytes object's own buffer into the bucket.
-    if let Some(data) = a.get(0).map(Obj::to_wire_bytes_obj).transpose()? {
-        if !data.bytes_data().is_empty() {
-            c.io().1.append_copy(data.bytes_data());
+
+    readline(mut c, a = ["len"] / 0)
+        "readline([len]): a line of this brigade's data."
+    {
+        let n = limit(a.get(0))?;
+        read_in(py, &mut c, n, true)
+    }
+
+    write(mut c, a = ["data"] / 1)
+        "write(data): send data to the next filter."
+    {
+        if c.closed.get() {
+            return Err(PyErr::value_error(py, "I/O operation on closed filter"));
         }
+        // One copy: from the bytes object's own buffer into the bucket.
+        if let Some(data) = a.get(0).map(Obj::to_wire_bytes_obj).transpose()? {
+            if !data.bytes_data().is_empty() {
+                c.io().1.append_copy(data.bytes_data());
+            }
+        }
+        Ok(py.none())
     }
-    Ok(py.none())
-});
 
-filter_method!(f_flush, "flush", [], 0, |py, c, _a, _slf| {
-    let (f, input) = (c.call.filter(), c.input);
-    let out = c.io().1;
-    out.append_flush();
-    if input.is_some() {
-        return Ok(py.none());
-    }
-    let r = pass(py, f, out);
-    out.cleanup();
-    r.map_err(|_| PyErr::os_error(py, "Flush failed."))?;
-    Ok(py.none())
-});
-
-filter_method!(f_close, "close", [], 0, |py, c, _a, _slf| {
-    if !c.closed.get() && c.input.is_some() {
-        c.io().1.append_eos();
-        c.closed.set(true);
-    }
-    if !c.closed.get() {
-        let f = c.call.filter();
+    flush(mut c, _a = [] / 0)
+        "flush(): pass what was written, with a FLUSH bucket."
+    {
+        let (f, input) = (c.call.filter(), c.input);
         let out = c.io().1;
-        out.append_eos();
+        out.append_flush();
+        if input.is_some() {
+            return Ok(py.none());
+        }
         let r = pass(py, f, out);
         out.cleanup();
-        c.closed.set(true);
-        c.rc.set(AprStatus::of(r));
+        r.map_err(|_| PyErr::os_error(py, "Flush failed."))?;
+        Ok(py.none())
     }
-    Ok(py.none())
-});
 
-filter_method!(f_pass_on, "pass_on", [], 0, |py, c, _a, _slf| {
-    let f = c.call.filter();
-    if let Some((mode, readbytes, _)) = c.input {
-        let (kept, out) = c.io();
-        // The filter before may reuse the memory of what this one still holds unread.
-        if let Some(r) = f.request() {
-            kept.setaside(r.pool())
-                .map_err(|_| PyErr::os_error(py, "pass_on failed"))?;
+    close(mut c, _a = [] / 0)
+        "close(): end the stream (EOS)."
+    {
+        if !c.closed.get() && c.input.is_some() {
+            c.io().1.append_eos();
+            c.closed.set(true);
         }
-        let r = interpreters::detach(py, (f, out), |(f, out)| {
-            f.get_brigade(out, mode, true, readbytes.max(1))
-        });
-        c.passed.set(true);
-        r.map_err(|_| PyErr::os_error(py, "pass_on failed"))?;
-        return Ok(py.none());
-    }
-    let r = pass(py, f, c.io().0);
-    c.passed.set(true);
-    r.map_err(|_| PyErr::os_error(py, "pass_on failed"))?;
-    Ok(py.none())
-});
-
-filter_method!(f_disable, "disable", [], 0, |py, c, _a, _slf| {
-    // SAFETY: the state lives in the filter context for the request.
-    unsafe { c.state.as_ref() }.disabled.set(true);
-    Ok(py.none())
-});
-
-// Passes what was written so far, without a FLUSH bucket (the dispatcher's end of call).
-filter_method!(f_pass_written, "_pass_written", [], 0, |py, c, _a, _slf| {
-    if !c.closed.get() && c.input.is_none() {
-        let f = c.call.filter();
-        let (bb, out) = c.io();
-        // A FLUSH the handler's reads stopped at is passed on: req.flush() upstream still
-        // reaches the client through a Python filter.
-        if bb.first().is_some_and(|b| b.kind() == BucketKind::Flush) {
-            bb.move_first_to(out);
-        }
-        if !out.is_empty() {
+        if !c.closed.get() {
+            let f = c.call.filter();
+            let out = c.io().1;
+            out.append_eos();
             let r = pass(py, f, out);
             out.cleanup();
-            r.map_err(|_| PyErr::os_error(py, "Write failed, client closed connection."))?;
+            c.closed.set(true);
+            c.rc.set(AprStatus::of(r));
         }
+        Ok(py.none())
     }
-    Ok(py.none())
-});
 
-static METHODS: Static<[ffi::PyMethodDef; 9]> = Static::new([
-    method(
-        c"read",
-        f_read,
-        c"read([len]): data of this brigade; None at the end of the stream.",
-    ),
-    method(
-        c"readline",
-        f_readline,
-        c"readline([len]): a line of this brigade's data.",
-    ),
-    method(
-        c"write",
-        f_write,
-        c"write(data): send data to the next filter.",
-    ),
-    method(
-        c"flush",
-        f_flush,
-        c"flush(): pass what was written, with a FLUSH bucket.",
-    ),
-    method(c"close", f_close, c"close(): end the stream (EOS)."),
-    method(
-        c"pass_on",
-        f_pass_on,
-        c"pass_on(): pass this brigade on unchanged.",
-    ),
-    method(
-        c"disable",
-        f_disable,
-        c"disable(): pass everything through from now on.",
-    ),
-    method(
-        c"_pass_written",
-        f_pass_written,
-        c"(internal) pass what was written.",
-    ),
-    METHODS_END,
-]);
+    pass_on(mut c, _a = [] / 0)
+        "pass_on(): pass this brigade on unchanged."
+    {
+        let f = c.call.filter();
+        if let Some((mode, readbytes, _)) = c.input {
+            let (kept, out) = c.io();
+            // The filter before may reuse the memory of what this one still holds unread.
+            if let Some(r) = f.request() {
+                kept.setaside(r.pool())
+                    .map_err(|_| PyErr::os_error(py, "pass_on failed"))?;
+            }
+            let r = interpreters::detach(py, (f, out), |(f, out)| {
+                f.get_brigade(out, mode, true, readbytes.max(1))
+            });
+            c.passed.set(true);
+            r.map_err(|_| PyErr::os_error(py, "pass_on failed"))?;
+            return Ok(py.none());
+        }
+        let r = pass(py, f, c.io().0);
+        c.passed.set(true);
+        r.map_err(|_| PyErr::os_error(py, "pass_on failed"))?;
+        Ok(py.none())
+    }
 
+    disable(mut c, _a = [] / 0)
+        "disable(): pass everything through from now on."
+    {
+        // SAFETY: the state lives in the filter context for the request.
+        unsafe { c.state.as_ref() }.disabled.set(true);
+        Ok(py.none())
+    }
+
+    _pass_written(mut c, _a = [] / 0)
+        "(internal) pass what was written."
+    {
+        if !c.closed.get() && c.input.is_none() {
+            let f = c.call.filter();
+            let (bb, out) = c.io();
+            // A FLUSH the handler's reads stopped at is passed on: req.flush() upstream still
+            // reaches the client through a Python filter.
+            if bb.first().is_some_and(|b| b.kind() == BucketKind::Flush) {
+                bb.move_first_to(out);
+            }
+            if !out.is_empty() {
+                let r = pass(py, f, out);
+                out.cleanup();
+                r.map_err(|_| PyErr::os_error(py, "Write failed, client closed connection."))?;
+            }
+        }
+        Ok(py.none())
+    }
+}
 const ATTR_NAMES: [&CStr; 4] = [c"req", c"name", c"handler", c"dir"];
 
 unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> *mut ffi::PyObject {
