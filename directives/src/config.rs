@@ -256,6 +256,11 @@ impl DirConfig {
         self.flag(Flag::AutoReload)
     }
 
+    /// The `PythonPath` expression, if one applies.
+    pub fn python_path(&self) -> Option<&str> {
+        self.python_path.as_ref().map(|p| p.value.as_str())
+    }
+
     /// The effective `PythonOption`s in order, removed keys left out.
     pub fn effective_options(&self) -> impl Iterator<Item = (&str, &str)> {
         self.options

@@ -7,6 +7,7 @@
 //! or racing that thread.
 
 use crate::apache_module::{log_lines, state_of};
+use crate::dispatch::{call_python, CallSite, LogTo};
 use crate::native::native_methods;
 use crate::native::{slot, trampoline, trampoline_int, Static, SLOTS_END};
 use crate::py::{Obj, Py, PyErr, PyResult};
@@ -65,21 +66,6 @@ fn new_connection<'py>(
     }
 }
 
-/// A connection object for a connection handler, leased `call`; the caller revokes the
-/// returned lease when the handler returns.
-fn new_direct_connection<'py>(
-    py: Py<'py>,
-    ty: *mut ffi::PyObject,
-    call: &DirectConn,
-) -> PyResult<'py, (Obj<'py>, Arc<Lease<DirectConn>>)> {
-    // `call` lives on the stack of run_connection_handler, which revokes the lease before
-    // returning, on this thread.
-    // SAFETY: the target outlives the lease, ended on the owning thread.
-    let lease = Arc::new(unsafe { Lease::new(call) });
-    let obj = new_connection(py, ty, Source::Direct(lease.clone()))?;
-    Ok((obj, lease))
-}
-
 /// Runs the `PythonConnectionHandler` of the connection's server; `Declined` when none.
 pub fn run_connection_handler(c: &Connection) -> bindings::HookResult {
     use bindings::HookResult;
@@ -98,61 +84,41 @@ pub fn run_connection_handler(c: &Connection) -> bindings::HookResult {
         config
             .settings
             .interpreter_name(&server_name, None, entry.directory.as_deref());
-    let interp = match crate::interpreters::acquire(&interpreter) {
-        Ok(i) => i,
-        Err(e) => {
-            bindings::slog!(
-                Some(s),
-                LogLevel::Err,
-                "PythonConnectionHandler {}: {e}",
-                entry.handler
-            );
-            return HookResult::SERVER_ERROR;
-        }
-    };
     let call = DirectConn {
         conn: NonNull::from(c),
         scratch: NonNull::from(c.scratch_brigade()),
     };
-    interp.enter(|py| {
-        let run = || -> PyResult<'_, i64> {
-            let module = interp.apache_module(py);
-            // SAFETY: the interpreter's _apache module; its state holds the connection type.
-            let ty = unsafe { crate::apache_module::module_state(module.as_ptr()) }.conn_type;
-            let (conn, lease) = new_direct_connection(py, ty, &call)?;
-            let python_path = match &config.settings.python_path {
-                Some(p) => py.str(&p.value)?,
-                None => py.none(),
-            };
-            let result = interp.apache_py(py).call_method(
+    // `call` lives on this stack frame; the lease is revoked before it returns.
+    // SAFETY: the target outlives the lease, ended on the owning thread.
+    let lease = Arc::new(unsafe { Lease::new(&call) });
+    let site = CallSite {
+        context: format!("PythonConnectionHandler {}", entry.handler),
+        log: LogTo::Server(s),
+    };
+    let rc = call_python(&interpreter, &site, |py, interp| {
+        let module = interp.apache_module(py);
+        // SAFETY: the interpreter's _apache module; its state holds the connection type.
+        let ty = unsafe { crate::apache_module::module_state(module.as_ptr()) }.conn_type;
+        let conn = new_connection(py, ty, Source::Direct(lease.clone()))?;
+        let settings = &config.settings;
+        interp
+            .apache_py(py)
+            .call_method(
                 "_connection_dispatch",
                 vec![
                     conn,
                     crate::dispatch::handler_tuple(py, &entry)?,
-                    py.bool(config.settings.debug()),
-                    py.bool(config.settings.auto_reload()),
-                    python_path,
+                    py.bool(settings.debug()),
+                    py.bool(settings.auto_reload()),
+                    py.opt_str(settings.python_path())?,
                 ],
-            );
-            lease.revoke();
-            result?.to_i64()
-        };
-        match run() {
-            Ok(rc) => {
-                HookResult::from_raw(rc.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
-            }
-            Err(e) => {
-                for line in e.traceback_lines() {
-                    bindings::slog!(
-                        Some(s),
-                        LogLevel::Err,
-                        "PythonConnectionHandler {}: {line}",
-                        entry.handler
-                    );
-                }
-                HookResult::Ok
-            }
-        }
+            )?
+            .to_i64()
+    });
+    lease.revoke();
+    // The handler's own errors are logged by the dispatcher, which then answers OK.
+    rc.map_or(HookResult::SERVER_ERROR, |rc| {
+        HookResult::from_raw(rc.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
     })
 }
 

@@ -4,14 +4,76 @@
 //! resolves and calls each handler with mod_python's rules. The result comes back as a
 //! [`HookResult`].
 //!
-//! Every failure outside the handlers' own code (no interpreter, a broken dispatcher) becomes
-//! a 500 and log lines naming the interpreter, phase and handlers.
+//! [`call_python`] is the one way from a hook into Python, for request phases, filters,
+//! connection handlers and `PythonImport`: every failure outside the handlers' own code (no
+//! interpreter, a broken dispatcher) is logged the same way, each line naming where the call
+//! came from as the Python dispatcher names a handler in its tracebacks
+//! (`PythonHandler mymodule: ...`).
 
 use crate::interpreters::{self, Interpreter};
 use crate::py::{Obj, Py, PyResult};
 use bindings::{rlog, HookResult, LogLevel, Request, RequestField};
 use directives::{request_extension, DirConfig, HandlerEntry, HandlerPhase};
 use std::sync::Arc;
+
+/// Where a call into Python comes from: what every line logged about it starts with (the
+/// directive and the handler, as in `PythonHandler mymodule`), and the log it goes to.
+pub(crate) struct CallSite<'a> {
+    pub(crate) context: String,
+    pub(crate) log: LogTo<'a>,
+}
+
+/// The error log a call's lines go to.
+pub(crate) enum LogTo<'a> {
+    /// The request's (with its client).
+    Request(&'a Request),
+    /// A server's.
+    Server(&'a bindings::Server),
+}
+
+impl CallSite<'_> {
+    fn log(&self, line: &str) {
+        match self.log {
+            LogTo::Request(r) => rlog!(r, LogLevel::Err, "{}: {line}", self.context),
+            LogTo::Server(s) => {
+                bindings::slog!(Some(s), LogLevel::Err, "{}: {line}", self.context)
+            }
+        }
+    }
+}
+
+/// Enters the interpreter `name` (made on first use) and runs `call`, which calls into that
+/// interpreter's `mod_python.apache`. A failure (no interpreter, or an exception out of the
+/// dispatcher itself) is logged for `site`, `MPY0020` and the interpreter first, then the
+/// error or the traceback one line at a time, and gives `None`.
+pub(crate) fn call_python<R>(
+    name: &str,
+    site: &CallSite<'_>,
+    call: impl for<'py> FnOnce(Py<'py>, &Arc<Interpreter>) -> PyResult<'py, R>,
+) -> Option<R> {
+    let interp = match interpreters::acquire(name) {
+        Ok(i) => i,
+        Err(e) => {
+            for line in e.to_string().lines() {
+                site.log(line);
+            }
+            return None;
+        }
+    };
+    interp.enter(|py| match call(py, &interp) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            site.log(&format!(
+                "MPY0020: dispatcher failed in interpreter '{}'",
+                interp.name()
+            ));
+            for line in e.traceback_lines() {
+                site.log(&line);
+            }
+            None
+        }
+    })
+}
 
 /// One phase to run for a request.
 struct PhaseCall<'a> {
@@ -78,38 +140,18 @@ pub fn run_handlers(r: &Request, phase: HandlerPhase) -> HookResult {
 }
 
 fn run_phase(r: &Request, call: &PhaseCall<'_>) -> HookResult {
-    let context = || {
-        format!(
+    let site = CallSite {
+        context: format!(
             "{} {}",
             call.phase.directive(),
             handler_names(call.handlers)
-        )
+        ),
+        log: LogTo::Request(r),
     };
-    let interp = match interpreters::acquire(call.interpreter) {
-        Ok(i) => i,
-        Err(e) => {
-            for line in e.to_string().lines() {
-                rlog!(r, LogLevel::Err, "{}: {line}", context());
-            }
-            return HookResult::SERVER_ERROR;
-        }
-    };
-    interp.enter(|py| match dispatch(py, &interp, r, call) {
-        Ok(status) => HookResult::from_raw(status),
-        Err(e) => {
-            rlog!(
-                r,
-                LogLevel::Err,
-                "MPY0020: dispatcher failed in interpreter '{}' for {}",
-                interp.name(),
-                context()
-            );
-            for line in e.traceback_lines() {
-                rlog!(r, LogLevel::Err, "{}: {line}", context());
-            }
-            HookResult::SERVER_ERROR
-        }
+    call_python(call.interpreter, &site, |py, interp| {
+        dispatch(py, interp, r, call)
     })
+    .map_or(HookResult::SERVER_ERROR, HookResult::from_raw)
 }
 
 /// The tuple `_dispatch` reads for one handler:
@@ -143,14 +185,8 @@ fn dispatch<'py>(
         .iter()
         .map(|h| handler_tuple(py, h))
         .collect::<PyResult<'py, Vec<Obj<'py>>>>()?;
-    let python_path = match &call.config.python_path {
-        Some(p) => py.str(&p.value)?,
-        None => py.none(),
-    };
-    let extension = match call.extension {
-        Some(e) => py.str(e)?,
-        None => py.none(),
-    };
+    let python_path = py.opt_str(call.config.python_path())?;
+    let extension = py.opt_str(call.extension)?;
     let result = interp.apache_py(py).call_method(
         "_dispatch",
         vec![
@@ -177,43 +213,21 @@ pub fn run_imports(
     python_path: Option<&str>,
 ) {
     for entry in imports {
-        let fail = |msg: &str| {
-            for line in msg.lines() {
-                bindings::slog!(
-                    Some(s),
-                    LogLevel::Err,
-                    "PythonImport {} ({}): {line}",
-                    entry.module,
-                    entry.origin
-                );
-            }
+        let site = CallSite {
+            context: format!("PythonImport {} ({})", entry.module, entry.origin),
+            log: LogTo::Server(s),
         };
-        let interp = match interpreters::acquire(&entry.interpreter) {
-            Ok(i) => i,
-            Err(e) => {
-                fail(&e.to_string());
-                continue;
+        call_python(&entry.interpreter, &site, |py, interp| {
+            let apache = interp.apache_py(py);
+            if let Some(p) = python_path {
+                apache.call_method("_set_path", vec![py.str(p)?, py.none(), py.bool(false)])?;
             }
-        };
-        interp.enter(|py| {
-            let run = || -> PyResult<'_, ()> {
-                let apache = interp.apache_py(py);
-                if let Some(p) = python_path {
-                    apache.call_method("_set_path", vec![py.str(p)?, py.none(), py.bool(false)])?;
-                }
-                let function = match &entry.module.object {
-                    Some(f) => py.str(f)?,
-                    None => py.none(),
-                };
-                apache.call_method(
-                    "_import_dispatch",
-                    vec![py.str(&entry.module.module)?, function],
-                )?;
-                Ok(())
-            };
-            if let Err(e) = run() {
-                fail(&e.traceback_lines().join("\n"));
-            }
+            let function = py.opt_str(entry.module.object.as_deref())?;
+            apache.call_method(
+                "_import_dispatch",
+                vec![py.str(&entry.module.module)?, function],
+            )?;
+            Ok(())
         });
     }
 }

@@ -66,6 +66,14 @@ impl<'py> Py<'py> {
     }
 
     /// `str` from wire bytes, or `None` for a missing value.
+    /// A `str` of `s`, or `None`.
+    pub fn opt_str(self, s: Option<&str>) -> PyResult<'py, Obj<'py>> {
+        match s {
+            Some(s) => self.str(s),
+            None => Ok(self.none()),
+        }
+    }
+
     pub fn opt_str_from_wire(self, b: Option<&[u8]>) -> PyResult<'py, Obj<'py>> {
         match b {
             Some(b) => self.str_from_wire(b),

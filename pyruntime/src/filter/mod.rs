@@ -12,6 +12,7 @@ mod object;
 pub(crate) use object::create_type;
 use object::{new_object, FilterCall};
 
+use crate::dispatch::{call_python, CallSite, LogTo};
 use crate::interpreters;
 use crate::py::{Py, PyResult};
 use bindings::{AprStatus, Brigade, Filter, InputMode, Lease, Request};
@@ -194,19 +195,6 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(InputMode, i64)>) -> 
         return passthrough(f, bb);
     };
     let interpreter = crate::dispatch::interpreter_for(r, config, std::slice::from_ref(&entry));
-    let interp = match interpreters::acquire(&interpreter) {
-        Ok(i) => i,
-        Err(e) => {
-            bindings::rlog!(
-                r,
-                bindings::LogLevel::Err,
-                "{}: {e}",
-                String::from_utf8_lossy(f.name())
-            );
-            state.disabled.set(true);
-            return passthrough(f, bb);
-        }
-    };
     // An input filter reads into a brigade of its own and fills the caller's `bb`. The call
     // holds the brigades until it returns; neither is touched here meanwhile.
     let (bb_in, caller) = match input {
@@ -229,30 +217,35 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(InputMode, i64)>) -> 
     };
     // SAFETY: `call` lives on this stack frame; the lease is revoked before it returns.
     let handle = Arc::new(unsafe { Lease::new(&call) });
-    interp.enter(|py| {
-        if let Err(e) = dispatch(
+    let site = CallSite {
+        context: format!(
+            "{} {} {}",
+            if input.is_some() {
+                "PythonInputFilter"
+            } else {
+                "PythonOutputFilter"
+            },
+            entry.handler,
+            String::from_utf8_lossy(name)
+        ),
+        log: LogTo::Request(r),
+    };
+    let done = call_python(&interpreter, &site, |py, interp| {
+        dispatch(
             py,
-            &interp,
+            interp,
             r,
             f,
             config,
             &entry,
             handle.clone(),
             input.is_some(),
-        ) {
-            bindings::rlog!(
-                r,
-                bindings::LogLevel::Err,
-                "MPY0021: filter dispatcher failed for {}",
-                entry.handler
-            );
-            for line in e.traceback_lines() {
-                bindings::rlog!(r, bindings::LogLevel::Err, "{line}");
-            }
-            state.disabled.set(true);
-        }
-        handle.revoke();
+        )
     });
+    handle.revoke();
+    if done.is_none() {
+        state.disabled.set(true);
+    }
     // After an error the filter is transparent: what it did not consume goes on.
     if state.disabled.get() && !call.closed.get() && !call.passed.get() {
         match input {
@@ -287,22 +280,15 @@ fn dispatch<'py>(
     is_input: bool,
 ) -> PyResult<'py, ()> {
     let req = crate::request::request_object(py, interp, r)?;
-    let directory = match &entry.directory {
-        Some(d) => py.str(d)?,
-        None => py.none(),
-    };
     let attrs = [
         req,
         py.str_from_wire(f.name())?,
         py.str(&entry.handler.to_string())?,
-        directory,
+        py.opt_str(entry.directory.as_deref())?,
     ];
     let obj = new_object(py, interp, handle, attrs)?;
     let handler = crate::dispatch::handler_tuple(py, entry)?;
-    let python_path = match &config.python_path {
-        Some(p) => py.str(&p.value)?,
-        None => py.none(),
-    };
+    let python_path = py.opt_str(config.python_path())?;
     interp.apache_py(py).call_method(
         "_filter_dispatch",
         vec![
