@@ -4,7 +4,7 @@
 //! resolves and calls each handler with mod_python's rules. The result comes back as a
 //! [`HookResult`].
 //!
-//! [`call_python`] is the one way from a hook into Python, for request phases, filters,
+//! `call_python` is the one way from a hook into Python, for request phases, filters,
 //! connection handlers and `PythonImport`: every failure outside the handlers' own code (no
 //! interpreter, a broken dispatcher) is logged the same way, each line naming where the call
 //! came from as the Python dispatcher names a handler in its tracebacks

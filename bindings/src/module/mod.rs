@@ -1,7 +1,7 @@
 //! Declaring an Apache module from Rust: the `module` structure and its configuration
-//! slots here; the directive table ([`command`]), hook and filter registration ([`hooks`]),
-//! what the running server reports ([`server_state`]) and the parsed configuration tree
-//! ([`conftree`]) beside it. Every C entry point is written once, as a generic trampoline.
+//! slots here; the directive table (`command`), hook and filter registration (`hooks`),
+//! what the running server reports (`server_state`) and the parsed configuration tree
+//! (`conftree`) beside it. Every C entry point is written once, as a generic trampoline.
 //!
 //! The module crate implements [`ModuleHooks`] for a marker type, builds a [`CommandTable`]
 //! of [`Command`]s, and exports a [`ModuleCell`] under the name Apache's `LoadModule` looks
