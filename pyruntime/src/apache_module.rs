@@ -8,7 +8,7 @@
 
 use crate::native::native_methods;
 use crate::native::Static;
-use crate::py::{Obj, Py};
+use crate::py::{Obj, Python};
 use bindings::LogLevel;
 use pyo3_ffi as ffi;
 use std::ffi::{c_int, c_void};
@@ -205,7 +205,7 @@ native_methods! {
 /// mod_python's layout: each node as `(directive, args)`, followed by a list of its
 /// children when it is a section.
 fn config_list<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     nodes: &[bindings::module::ConfigNode],
 ) -> crate::py::PyResult<'py, Obj<'py>> {
     let mut items = Vec::new();
@@ -242,7 +242,7 @@ fn lock_index(key: Option<&Obj<'_>>, index: i64) -> usize {
 }
 
 fn lock_failed<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     what: &str,
     e: Option<bindings::AprError>,
 ) -> crate::py::PyErr<'py> {
@@ -386,10 +386,10 @@ unsafe extern "C" fn clear_module(module: *mut ffi::PyObject) -> c_int {
 }
 
 /// `_apache.RustPanic` of the current interpreter (or `SystemError` outside ours).
-pub(crate) fn rust_panic_type(py: Py<'_>) -> *mut ffi::PyObject {
+pub(crate) fn rust_panic_type(py: Python<'_>) -> *mut ffi::PyObject {
     match crate::interpreters::current(py) {
         Some(interp) => {
-            let m = interp.apache_module(py);
+            let m = interp.native_module(py);
             // SAFETY: m is this interpreter's _apache module; the type lives in its state.
             unsafe { module_state(m.as_ptr()).rust_panic }
         }
@@ -400,7 +400,12 @@ pub(crate) fn rust_panic_type(py: Py<'_>) -> *mut ffi::PyObject {
 
 /// Writes each line of `message` as its own log entry, with the GIL released while Apache
 /// writes (a piped error log can block).
-pub(crate) fn log_lines(py: Py<'_>, r: Option<&bindings::Request>, level: LogLevel, message: &str) {
+pub(crate) fn log_lines(
+    py: Python<'_>,
+    r: Option<&bindings::Request>,
+    level: LogLevel,
+    message: &str,
+) {
     crate::interpreters::detach(py, r, |r| {
         for line in message.split('\n') {
             match r {

@@ -10,7 +10,7 @@ use crate::apache_module::{log_lines, state_of};
 use crate::dispatch::{call_python, CallSite, LogTo};
 use crate::native::native_methods;
 use crate::native::{slot, trampoline, trampoline_int, Static, SLOTS_END};
-use crate::py::{Obj, Py, PyErr, PyResult};
+use crate::py::{Obj, PyErr, PyResult, Python};
 use crate::request::{lease_error, RequestLease};
 use crate::table::{new_request_table, RequestTable};
 use bindings::{Brigade, Connection, Lease, LogLevel};
@@ -28,7 +28,7 @@ struct DirectConn {
     scratch: NonNull<Brigade>,
 }
 
-enum Source {
+enum ConnSource {
     Request(Arc<RequestLease>),
     Direct(Arc<Lease<DirectConn>>),
 }
@@ -37,22 +37,22 @@ enum Source {
 struct ConnObject {
     ob_base: ffi::PyObject,
     notes: *mut ffi::PyObject,
-    handle: ManuallyDrop<Source>,
+    handle: ManuallyDrop<ConnSource>,
 }
 
 /// A connection object for the connection of the request behind `handle`.
 pub(crate) fn new_request_connection<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     ty: *mut ffi::PyObject,
     lease: Arc<RequestLease>,
 ) -> PyResult<'py, Obj<'py>> {
-    new_connection(py, ty, Source::Request(lease))
+    new_connection(py, ty, ConnSource::Request(lease))
 }
 
 fn new_connection<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     ty: *mut ffi::PyObject,
-    source: Source,
+    source: ConnSource,
 ) -> PyResult<'py, Obj<'py>> {
     // SAFETY: ty is our connection heap type; fields are written before Python sees it.
     unsafe {
@@ -96,13 +96,13 @@ pub fn run_connection_handler(c: &Connection) -> bindings::HookResult {
         log: LogTo::Server(s),
     };
     let rc = call_python(&interpreter, &site, |py, interp| {
-        let module = interp.apache_module(py);
+        let module = interp.native_module(py);
         // SAFETY: the interpreter's _apache module; its state holds the connection type.
         let ty = unsafe { crate::apache_module::module_state(module.as_ptr()) }.conn_type;
-        let conn = new_connection(py, ty, Source::Direct(lease.clone()))?;
+        let conn = new_connection(py, ty, ConnSource::Direct(lease.clone()))?;
         let settings = &config.settings;
         interp
-            .apache_py(py)
+            .apache_package(py)
             .call_method(
                 "_connection_dispatch",
                 vec![
@@ -131,7 +131,7 @@ struct ConnView<'py> {
 
 impl<'py> ConnView<'py> {
     /// The connection handler's connection, for reading and writing.
-    fn handler(&self, py: Py<'py>) -> PyResult<'py, (&'py Connection, &'py DirectConn)> {
+    fn handler(&self, py: Python<'py>) -> PyResult<'py, (&'py Connection, &'py DirectConn)> {
         self.handler.map(|d| (self.conn, d)).ok_or_else(|| {
             PyErr::new_io(
                 py,
@@ -146,18 +146,18 @@ impl<'py> ConnView<'py> {
 ///
 /// # Safety
 /// `slf` is an `mp_conn` object.
-unsafe fn view<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, ConnView<'py>> {
+unsafe fn view<'py>(py: Python<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, ConnView<'py>> {
     // SAFETY: slf is an mp_conn, so its source is initialised.
-    let source: &'py Source = unsafe { &(*(slf as *mut ConnObject)).handle };
+    let source: &'py ConnSource = unsafe { &(*(slf as *mut ConnObject)).handle };
     match source {
-        Source::Request(lease) => match lease.get() {
+        ConnSource::Request(lease) => match lease.get() {
             Ok(r) => Ok(ConnView {
                 conn: r.connection(),
                 handler: None,
             }),
             Err(e) => Err(lease_error(py, e, "connection")),
         },
-        Source::Direct(lease) => match lease.get() {
+        ConnSource::Direct(lease) => match lease.get() {
             Ok(d) => Ok(ConnView {
                 // While leased, the connection is alive, used on this thread only.
                 // SAFETY: the connection outlives the lease.
@@ -177,12 +177,12 @@ unsafe fn view<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, ConnV
 ///
 /// # Safety
 /// `slf` is an `mp_conn` object.
-unsafe fn conn<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py Connection> {
+unsafe fn conn<'py>(py: Python<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py Connection> {
     // SAFETY: per this function's contract.
     unsafe { view(py, slf) }.map(|v| v.conn)
 }
 
-fn addr<'py>(py: Py<'py>, a: Option<(String, u16)>) -> PyResult<'py, Obj<'py>> {
+fn addr<'py>(py: Python<'py>, a: Option<(String, u16)>) -> PyResult<'py, Obj<'py>> {
     match a {
         Some((ip, port)) => py.tuple(vec![py.str(&ip)?, py.int(i64::from(port))?]),
         None => Ok(py.none()),
@@ -191,7 +191,7 @@ fn addr<'py>(py: Py<'py>, a: Option<(String, u16)>) -> PyResult<'py, Obj<'py>> {
 
 static DEPRECATION_LOGGED: AtomicBool = AtomicBool::new(false);
 
-fn deprecated(py: Py<'_>, old: &str, new: &str) {
+fn deprecated(py: Python<'_>, old: &str, new: &str) {
     if !DEPRECATION_LOGGED.swap(true, Ordering::Relaxed) {
         log_lines(
             py,
@@ -262,13 +262,13 @@ unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> 
                     // SAFETY: slf's type belongs to an _apache module.
                     let state = unsafe { state_of(slf) };
                     let table = match source {
-                        Source::Request(h) => new_request_table(
+                        ConnSource::Request(h) => new_request_table(
                             py,
                             state.table_type,
                             h.clone(),
                             RequestTable::ConnectionNotes,
                         )?,
-                        Source::Direct(_) => {
+                        ConnSource::Direct(_) => {
                             crate::table::new_owned_table(py, state.table_type, Vec::new())?
                         }
                     };
@@ -334,7 +334,7 @@ static GETSET: Static<[ffi::PyGetSetDef; 17]> = Static::new(getsets());
 /// Python code runs on this thread meanwhile, and no other thread may use the object, so
 /// nothing else borrows the brigade.
 fn with_scratch<R>(
-    py: Py<'_>,
+    py: Python<'_>,
     c: &Connection,
     d: &DirectConn,
     f: impl FnOnce(&Connection, &mut Brigade) -> R + Send,
@@ -349,7 +349,10 @@ fn with_scratch<R>(
 /// stopping, when the MPM closes the sockets of connections still open to wake their
 /// threads: then it is the end of the stream, so a handler waiting on an idle client ends
 /// without a traceback.
-fn read_result<'py>(py: Py<'py>, r: Result<Vec<u8>, bindings::AprError>) -> PyResult<'py, Vec<u8>> {
+fn read_result<'py>(
+    py: Python<'py>,
+    r: Result<Vec<u8>, bindings::AprError>,
+) -> PyResult<'py, Vec<u8>> {
     r.or_else(|e| {
         if bindings::module::mpm_stopping() {
             return Ok(Vec::new());
@@ -446,6 +449,6 @@ static SPEC: Static<ffi::PyType_Spec> = Static::new(crate::native::module_made_t
 ));
 
 /// Creates the `mp_conn` type for the `_apache` module `module`.
-pub(crate) fn create_type<'py>(py: Py<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
+pub(crate) fn create_type<'py>(py: Python<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
     crate::native::create_heap_type(py, module, &SPEC)
 }

@@ -11,7 +11,7 @@
 //! (`PythonHandler mymodule: ...`).
 
 use crate::interpreters::{self, Interpreter};
-use crate::py::{Obj, Py, PyResult};
+use crate::py::{Obj, PyResult, Python};
 use bindings::{rlog, HookResult, LogLevel, Request, RequestField};
 use directives::{request_extension, DirConfig, HandlerEntry, HandlerPhase};
 use std::sync::Arc;
@@ -49,7 +49,7 @@ impl CallSite<'_> {
 pub(crate) fn call_python<R>(
     name: &str,
     site: &CallSite<'_>,
-    call: impl for<'py> FnOnce(Py<'py>, &Arc<Interpreter>) -> PyResult<'py, R>,
+    call: impl for<'py> FnOnce(Python<'py>, &Arc<Interpreter>) -> PyResult<'py, R>,
 ) -> Option<R> {
     let interp = match interpreters::acquire(name) {
         Ok(i) => i,
@@ -156,7 +156,7 @@ fn run_phase(r: &Request, call: &PhaseCall<'_>) -> HookResult {
 
 /// The tuple `_dispatch` reads for one handler:
 /// `(module, object or None, directory or None, is_location, silent)`.
-pub(crate) fn handler_tuple<'py>(py: Py<'py>, h: &HandlerEntry) -> PyResult<'py, Obj<'py>> {
+pub(crate) fn handler_tuple<'py>(py: Python<'py>, h: &HandlerEntry) -> PyResult<'py, Obj<'py>> {
     py.tuple(vec![
         py.str(&h.handler.module)?,
         match &h.handler.object {
@@ -173,7 +173,7 @@ pub(crate) fn handler_tuple<'py>(py: Py<'py>, h: &HandlerEntry) -> PyResult<'py,
 }
 
 fn dispatch<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     interp: &Arc<Interpreter>,
     r: &Request,
     call: &PhaseCall<'_>,
@@ -187,7 +187,7 @@ fn dispatch<'py>(
         .collect::<PyResult<'py, Vec<Obj<'py>>>>()?;
     let python_path = py.opt_str(call.config.python_path())?;
     let extension = py.opt_str(call.extension)?;
-    let result = interp.apache_py(py).call_method(
+    let result = interp.apache_package(py).call_method(
         "_dispatch",
         vec![
             req,
@@ -218,7 +218,7 @@ pub fn run_imports(
             log: LogTo::Server(s),
         };
         call_python(&entry.interpreter, &site, |py, interp| {
-            let apache = interp.apache_py(py);
+            let apache = interp.apache_package(py);
             if let Some(p) = python_path {
                 apache.call_method("_set_path", vec![py.str(p)?, py.none(), py.bool(false)])?;
             }
@@ -244,7 +244,7 @@ pub fn run_child_cleanups() {
     for interp in interpreters::all_if_free().unwrap_or_default() {
         interp.enter(|py| {
             let _ = interp
-                .apache_py(py)
+                .apache_package(py)
                 .call_method("_run_child_cleanups", vec![]);
         });
     }

@@ -3,7 +3,7 @@
 //! always comes from here, even when Debian's `libapache2-mod-python` is installed too.
 //! Sources stay readable: tracebacks show their lines through the loader's `get_source`.
 
-use crate::py::{Obj, Py, PyResult};
+use crate::py::{Obj, PyResult, Python};
 
 /// `(module name, source, is_package)` for every file under `pyruntime/python/`.
 const SOURCES: &[(&str, &str, bool)] = include!(concat!(env!("OUT_DIR"), "/embedded_sources.rs"));
@@ -45,7 +45,7 @@ sys.meta_path.insert(0, EmbeddedFinder(sources))
 "#;
 
 /// Puts the embedded-package finder first on `sys.meta_path` of the attached interpreter.
-pub(crate) fn install(py: Py<'_>) -> PyResult<'_, ()> {
+pub(crate) fn install(py: Python<'_>) -> PyResult<'_, ()> {
     let sources = py.dict()?;
     for (name, source, is_pkg) in SOURCES {
         let entry = py.tuple(vec![py.str(source)?, py.bool(*is_pkg)])?;

@@ -2,11 +2,11 @@
 //! (`valid, protection, filetype, user, group, inode, device, nlink, size, atime, mtime,
 //! ctime, fname, name`; times as float seconds).
 
-use crate::py::{Obj, Py, PyResult};
+use crate::py::{Obj, PyResult, Python};
 use bindings::FileInfo;
 
 /// The tuple for `f`.
-pub(crate) fn finfo_tuple<'py>(py: Py<'py>, f: &FileInfo) -> PyResult<'py, Obj<'py>> {
+pub(crate) fn finfo_tuple<'py>(py: Python<'py>, f: &FileInfo) -> PyResult<'py, Obj<'py>> {
     let secs = |us: i64| py.float(us as f64 / 1_000_000.0);
     py.tuple(vec![
         py.int(i64::from(f.valid))?,

@@ -2,7 +2,7 @@
 //!
 //! Interpreters are created lazily per process, keyed by name, and never destroyed, as in
 //! mod_python; `main_interpreter` is the main one. Entering an interpreter
-//! ([`Interpreter::enter`]) is the only place a [`Py`] token is made:
+//! ([`Interpreter::enter`]) is the only place a [`Python`] token is made:
 //! * every OS thread has one thread state per interpreter it enters, created once and kept
 //!   until the thread ends (never shared between threads);
 //! * its main-interpreter thread state is made first, before any sub-interpreter state, so
@@ -18,24 +18,23 @@
 //! GIL; the creation mutex is only waited for with the GIL released.
 
 use crate::error::RuntimeError;
-use crate::py::{Obj, Py};
+use crate::py::{Obj, Python};
 use pyo3_ffi as ffi;
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicPtr, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
-/// The name of the main interpreter.
-pub const MAIN_INTERPRETER: &str = "main_interpreter";
+pub use directives::MAIN_INTERPRETER;
 
 /// A named interpreter of this process.
 pub struct Interpreter {
     name: String,
     state: *mut ffi::PyInterpreterState,
     /// `_apache` as imported in this interpreter (a strong reference, never released).
-    apache_module: AtomicPtr<ffi::PyObject>,
+    native_module: AtomicPtr<ffi::PyObject>,
     /// `mod_python.apache` of this interpreter (a strong reference, never released).
-    apache_py: AtomicPtr<ffi::PyObject>,
+    apache_package: AtomicPtr<ffi::PyObject>,
 }
 
 // SAFETY: the interpreter state pointer is only used with the GIL held; the object pointers
@@ -201,12 +200,12 @@ fn thread_state(interp: *mut ffi::PyInterpreterState) -> *mut ffi::PyThreadState
 /// thread had before.
 fn enter_state<R>(
     interp: *mut ffi::PyInterpreterState,
-    f: impl for<'py> FnOnce(Py<'py>) -> R,
+    f: impl for<'py> FnOnce(Python<'py>) -> R,
 ) -> R {
     let attached = ATTACHED.get();
     if attached == interp as usize {
         // SAFETY: already attached to this interpreter on this thread.
-        return f(unsafe { Py::assume() });
+        return f(unsafe { Python::assume() });
     }
     let ts = thread_state(interp);
     // A thread attached through us, or one Python made (threading.Thread) that holds the
@@ -217,7 +216,7 @@ fn enter_state<R>(
         ATTACHED.set(interp as usize);
         return finally(
             // SAFETY: attached to interp until the swap back.
-            || f(unsafe { Py::assume() }),
+            || f(unsafe { Python::assume() }),
             || {
                 ATTACHED.set(attached);
                 // SAFETY: restores the state this thread had, still holding the GIL.
@@ -237,7 +236,7 @@ fn enter_state<R>(
     ATTACHED.set(interp as usize);
     finally(
         // SAFETY: attached until PyEval_SaveThread.
-        || f(unsafe { Py::assume() }),
+        || f(unsafe { Python::assume() }),
         || {
             ATTACHED.set(0);
             // SAFETY: releases the GIL taken with PyEval_RestoreThread above.
@@ -264,7 +263,7 @@ pub fn busy() -> bool {
     BUSY.load(Ordering::Acquire) != 0
 }
 
-fn create(py: Py<'_>, name: &str) -> Result<Arc<Interpreter>, RuntimeError> {
+fn create(py: Python<'_>, name: &str) -> Result<Arc<Interpreter>, RuntimeError> {
     let interp = if name == MAIN_INTERPRETER {
         // SAFETY: the GIL is held; the main interpreter exists for the life of the process.
         let state = unsafe { ffi::PyInterpreterState_Main() };
@@ -290,7 +289,7 @@ fn create(py: Py<'_>, name: &str) -> Result<Arc<Interpreter>, RuntimeError> {
             THREAD_STATES.with(|states| states.insert(state, ts, false));
             let interp = Interpreter::new(name, state);
             let saved = ATTACHED.replace(state as usize);
-            let result = interp.setup(Py::assume());
+            let result = interp.setup(Python::assume());
             ATTACHED.set(saved);
             ffi::PyThreadState_Swap(main);
             result?;
@@ -309,8 +308,8 @@ impl Interpreter {
         Interpreter {
             name: name.to_string(),
             state,
-            apache_module: AtomicPtr::new(std::ptr::null_mut()),
-            apache_py: AtomicPtr::new(std::ptr::null_mut()),
+            native_module: AtomicPtr::new(std::ptr::null_mut()),
+            apache_package: AtomicPtr::new(std::ptr::null_mut()),
         }
     }
 
@@ -321,7 +320,7 @@ impl Interpreter {
 
     /// Imports what every interpreter needs: our embedded `mod_python` package, `_apache` and
     /// `mod_python.apache`; sets `sys.argv` as mod_python does.
-    fn setup(&self, py: Py<'_>) -> Result<(), RuntimeError> {
+    fn setup(&self, py: Python<'_>) -> Result<(), RuntimeError> {
         let fail = |e: crate::py::PyErr<'_>| RuntimeError::Setup {
             name: self.name.clone(),
             message: e.traceback_lines().join("\n"),
@@ -340,33 +339,34 @@ impl Interpreter {
         apache
             .setattr("interpreter", &py.str(&self.name).map_err(fail)?)
             .map_err(fail)?;
-        self.apache_module
+        self.native_module
             .store(native.into_ptr(), Ordering::Release);
-        self.apache_py.store(apache.into_ptr(), Ordering::Release);
+        self.apache_package
+            .store(apache.into_ptr(), Ordering::Release);
         Ok(())
     }
 
     /// `_apache` of this interpreter.
-    pub(crate) fn apache_module<'py>(&self, py: Py<'py>) -> Obj<'py> {
-        // We are attached to this interpreter (the caller holds its Py token).
+    pub(crate) fn native_module<'py>(&self, py: Python<'py>) -> Obj<'py> {
+        // We are attached to this interpreter (the caller holds its Python token).
         // SAFETY: set once in setup, before the interpreter is published, and never released.
-        unsafe { Obj::from_borrowed(py, self.apache_module.load(Ordering::Acquire)) }
+        unsafe { Obj::from_borrowed(py, self.native_module.load(Ordering::Acquire)) }
     }
 
     /// `mod_python.apache` of this interpreter.
-    pub(crate) fn apache_py<'py>(&self, py: Py<'py>) -> Obj<'py> {
-        // SAFETY: as for apache_module.
-        unsafe { Obj::from_borrowed(py, self.apache_py.load(Ordering::Acquire)) }
+    pub(crate) fn apache_package<'py>(&self, py: Python<'py>) -> Obj<'py> {
+        // SAFETY: as for native_module.
+        unsafe { Obj::from_borrowed(py, self.apache_package.load(Ordering::Acquire)) }
     }
 
     /// Runs `f` attached to this interpreter, then restores whatever the thread had before.
-    pub fn enter<R>(&self, f: impl for<'py> FnOnce(Py<'py>) -> R) -> R {
+    pub fn enter<R>(&self, f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
         enter_state(self.state, f)
     }
 }
 
 /// The interpreter this thread is attached to, if attached through [`Interpreter::enter`].
-pub fn current(_py: Py<'_>) -> Option<Arc<Interpreter>> {
+pub fn current(_py: Python<'_>) -> Option<Arc<Interpreter>> {
     let attached = ATTACHED.get();
     let reg = registry().lock().unwrap_or_else(|p| p.into_inner());
     let found = reg.all.iter().find(|i| i.state as usize == attached);
@@ -378,7 +378,7 @@ pub fn current(_py: Py<'_>) -> Option<Arc<Interpreter>> {
 /// does) and hold no Python object.
 ///
 /// # Safety
-/// An implementor holds no Python object and no [`Py`] token.
+/// An implementor holds no Python object and no [`Python`] token.
 pub unsafe trait Ungil {}
 
 // SAFETY: none of these holds anything of Python's.
@@ -402,8 +402,8 @@ unsafe impl<A: Ungil, B: Ungil> Ungil for (A, B) {}
 
 /// Releases the GIL around `f` (work that may block inside Apache, given `args`) and
 /// re-attaches after. `f` can reach no Python object: what it captures must be `Send`,
-/// which neither [`Py`] nor a Python object is, and `args` are [`Ungil`].
-pub fn detach<A: Ungil, R>(_py: Py<'_>, args: A, f: impl FnOnce(A) -> R + Send) -> R {
+/// which neither [`Python`] nor a Python object is, and `args` are [`Ungil`].
+pub fn detach<A: Ungil, R>(_py: Python<'_>, args: A, f: impl FnOnce(A) -> R + Send) -> R {
     let saved = ATTACHED.replace(0);
     // RestoreThread below takes the same thread state back.
     // SAFETY: `_py` proves we hold the GIL; SaveThread releases it.

@@ -3,7 +3,7 @@
 //! ([`dispatch`]), plus our own `mod_python` Python package compiled in ([`embedded`]).
 //!
 //! Only [`interpreters`] attaches threads to Python; everything that touches a Python object
-//! takes the [`py::Py`] token it hands out. No Python object lives in a Rust `static`.
+//! takes the [`py::Python`] token it hands out. No Python object lives in a Rust `static`.
 
 mod apache_module;
 mod connection;

@@ -5,7 +5,7 @@
 //! The static tables hold only C strings and function pointers, never Python objects, so
 //! sharing them between interpreters is sound; the types built from them are per interpreter.
 
-use crate::py::{Obj, Py, PyErr, PyResult};
+use crate::py::{Obj, PyErr, PyResult, Python};
 use pyo3_ffi as ffi;
 use std::cell::UnsafeCell;
 use std::ffi::{c_void, CStr};
@@ -212,10 +212,10 @@ pub(crate) unsafe fn free_object(slf: *mut ffi::PyObject) {
 /// reference, `Err` sets the exception and returns NULL, a Rust panic raises
 /// `_apache.RustPanic` (a `BaseException`, so `except Exception` does not hide it).
 pub(crate) fn trampoline(
-    f: impl for<'py> FnOnce(Py<'py>) -> PyResult<'py, Obj<'py>>,
+    f: impl for<'py> FnOnce(Python<'py>) -> PyResult<'py, Obj<'py>>,
 ) -> *mut ffi::PyObject {
     // SAFETY: CPython calls native functions with the GIL held by this thread.
-    let py = unsafe { Py::assume() };
+    let py = unsafe { Python::assume() };
     match catch_unwind(AssertUnwindSafe(|| f(py))) {
         Ok(Ok(obj)) => obj.into_ptr(),
         Ok(Err(err)) => {
@@ -239,7 +239,7 @@ pub(crate) fn trampoline(
 
 /// Like [`trampoline`] for C slots that return an int status (0 ok, -1 error).
 pub(crate) fn trampoline_int(
-    f: impl for<'py> FnOnce(Py<'py>) -> PyResult<'py, std::ffi::c_int>,
+    f: impl for<'py> FnOnce(Python<'py>) -> PyResult<'py, std::ffi::c_int>,
 ) -> std::ffi::c_int {
     let mut rc = -1;
     let out = trampoline(|py| {
@@ -266,7 +266,7 @@ impl<'py, const N: usize> Args<'py, N> {
     /// # Safety
     /// The pointers are what CPython passed to a fastcall function.
     pub(crate) unsafe fn parse(
-        py: Py<'py>,
+        py: Python<'py>,
         func: &str,
         names: [&str; N],
         required: usize,
@@ -336,7 +336,7 @@ impl<'py, const N: usize> Args<'py, N> {
 /// Creates a heap type from `spec` belonging to the `_apache` module `module` (so its methods
 /// find the module's per-interpreter state).
 pub(crate) fn create_heap_type<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     module: &Obj<'py>,
     spec: &'static Static<ffi::PyType_Spec>,
 ) -> PyResult<'py, Obj<'py>> {

@@ -1,7 +1,7 @@
 //! A small safe layer over the CPython C API (`pyo3-ffi`), with no process-global Python
 //! state: nothing here caches an object, a type or an interned string across interpreters.
 //!
-//! [`Py`] is the proof that this thread is attached to an interpreter; only the interpreter
+//! [`Python`] is the proof that this thread is attached to an interpreter; only the interpreter
 //! guard in `interpreters.rs` creates one. [`Obj`] is an owned strong reference that drops
 //! with `Py_DECREF` and cannot outlive the attachment (`'py`). [`PyErr`] is a fetched
 //! Python exception, also an owned reference.
@@ -14,15 +14,15 @@ use std::ptr::NonNull;
 /// Proof that the current thread holds the GIL with some interpreter's thread state.
 /// `Copy`, but neither `Send` nor `Sync`.
 #[derive(Clone, Copy)]
-pub struct Py<'py>(PhantomData<(&'py (), *mut ())>);
+pub struct Python<'py>(PhantomData<(&'py (), *mut ())>);
 
-impl<'py> Py<'py> {
+impl<'py> Python<'py> {
     /// Asserts the attachment.
     ///
     /// # Safety
     /// The calling thread holds the GIL with a valid thread state for the whole of `'py`.
-    pub(crate) unsafe fn assume() -> Py<'py> {
-        Py(PhantomData)
+    pub(crate) unsafe fn assume() -> Python<'py> {
+        Python(PhantomData)
     }
 
     /// `None`.
@@ -164,7 +164,7 @@ impl<'py> Py<'py> {
 /// An owned strong reference to a Python object, valid while attached.
 pub struct Obj<'py> {
     ptr: NonNull<ffi::PyObject>,
-    py: Py<'py>,
+    py: Python<'py>,
 }
 
 impl<'py> Obj<'py> {
@@ -172,7 +172,7 @@ impl<'py> Obj<'py> {
     ///
     /// # Safety
     /// `p` is NULL (with an exception set) or a new (owned) reference.
-    pub unsafe fn from_owned(py: Py<'py>, p: *mut ffi::PyObject) -> PyResult<'py, Obj<'py>> {
+    pub unsafe fn from_owned(py: Python<'py>, p: *mut ffi::PyObject) -> PyResult<'py, Obj<'py>> {
         match NonNull::new(p) {
             Some(ptr) => Ok(Obj { ptr, py }),
             None => Err(PyErr::fetch(py)),
@@ -183,7 +183,7 @@ impl<'py> Obj<'py> {
     ///
     /// # Safety
     /// `p` is a non-NULL new reference.
-    pub(crate) unsafe fn from_owned_unchecked(py: Py<'py>, p: *mut ffi::PyObject) -> Obj<'py> {
+    pub(crate) unsafe fn from_owned_unchecked(py: Python<'py>, p: *mut ffi::PyObject) -> Obj<'py> {
         // SAFETY: the caller promises p is not NULL.
         let ptr = unsafe { NonNull::new_unchecked(p) };
         Obj { ptr, py }
@@ -193,7 +193,7 @@ impl<'py> Obj<'py> {
     ///
     /// # Safety
     /// `p` is a valid, non-NULL object of the current interpreter.
-    pub unsafe fn from_borrowed(py: Py<'py>, p: *mut ffi::PyObject) -> Obj<'py> {
+    pub unsafe fn from_borrowed(py: Python<'py>, p: *mut ffi::PyObject) -> Obj<'py> {
         // SAFETY: p is a valid object; we own the new reference.
         unsafe { ffi::Py_INCREF(p) };
         // SAFETY: p is not NULL (caller's contract).
@@ -201,7 +201,7 @@ impl<'py> Obj<'py> {
     }
 
     /// The attachment token.
-    pub fn py(&self) -> Py<'py> {
+    pub fn py(&self) -> Python<'py> {
         self.py
     }
 
@@ -392,7 +392,7 @@ pub type PyResult<'py, T> = Result<T, PyErr<'py>>;
 
 impl<'py> PyErr<'py> {
     /// Takes the current exception; a `SystemError` if none is set.
-    pub fn fetch(py: Py<'py>) -> PyErr<'py> {
+    pub fn fetch(py: Python<'py>) -> PyErr<'py> {
         let (mut t, mut v, mut tb) = (
             std::ptr::null_mut(),
             std::ptr::null_mut(),
@@ -424,7 +424,11 @@ impl<'py> PyErr<'py> {
     ///
     /// # Safety
     /// `exc_type` is an exception class of the attached interpreter (or a builtin one).
-    pub(crate) unsafe fn new(py: Py<'py>, exc_type: *mut ffi::PyObject, msg: &str) -> PyErr<'py> {
+    pub(crate) unsafe fn new(
+        py: Python<'py>,
+        exc_type: *mut ffi::PyObject,
+        msg: &str,
+    ) -> PyErr<'py> {
         let c = CString::new(msg.replace('\0', "\\0")).unwrap_or_default();
         // SAFETY: exc_type is an exception class; the message is NUL-terminated.
         unsafe { ffi::PyErr_SetString(exc_type, c.as_ptr()) };
@@ -432,42 +436,42 @@ impl<'py> PyErr<'py> {
     }
 
     /// A `TypeError`.
-    pub fn type_error(py: Py<'py>, msg: &str) -> PyErr<'py> {
+    pub fn type_error(py: Python<'py>, msg: &str) -> PyErr<'py> {
         // SAFETY: a builtin exception class.
         unsafe { PyErr::new(py, ffi::PyExc_TypeError, msg) }
     }
 
     /// A `ValueError`.
-    pub fn value_error(py: Py<'py>, msg: &str) -> PyErr<'py> {
+    pub fn value_error(py: Python<'py>, msg: &str) -> PyErr<'py> {
         // SAFETY: a builtin exception class.
         unsafe { PyErr::new(py, ffi::PyExc_ValueError, msg) }
     }
 
     /// An `OSError` (mod_python raises `IOError`, its alias).
-    pub fn os_error(py: Py<'py>, msg: &str) -> PyErr<'py> {
+    pub fn os_error(py: Python<'py>, msg: &str) -> PyErr<'py> {
         // SAFETY: a builtin exception class.
         unsafe { PyErr::new(py, ffi::PyExc_OSError, msg) }
     }
 
     /// An `OSError` (mod_python raises `IOError`) with `msg`.
-    pub fn new_io(py: Py<'py>, msg: &str) -> PyErr<'py> {
+    pub fn new_io(py: Python<'py>, msg: &str) -> PyErr<'py> {
         PyErr::os_error(py, msg)
     }
 
     /// An `IndexError`.
-    pub fn index_error(py: Py<'py>, msg: &str) -> PyErr<'py> {
+    pub fn index_error(py: Python<'py>, msg: &str) -> PyErr<'py> {
         // SAFETY: a builtin exception class.
         unsafe { PyErr::new(py, ffi::PyExc_IndexError, msg) }
     }
 
     /// A `RuntimeError`.
-    pub fn runtime_error(py: Py<'py>, msg: &str) -> PyErr<'py> {
+    pub fn runtime_error(py: Python<'py>, msg: &str) -> PyErr<'py> {
         // SAFETY: a builtin exception class.
         unsafe { PyErr::new(py, ffi::PyExc_RuntimeError, msg) }
     }
 
     /// `Ok(())` for a C status of 0, else the pending exception.
-    pub fn check(py: Py<'py>, rc: std::ffi::c_int) -> PyResult<'py, ()> {
+    pub fn check(py: Python<'py>, rc: std::ffi::c_int) -> PyResult<'py, ()> {
         if rc < 0 {
             Err(PyErr::fetch(py))
         } else {

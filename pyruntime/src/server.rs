@@ -7,7 +7,7 @@
 use crate::apache_module::state_of;
 use crate::native::native_methods;
 use crate::native::{slot, trampoline, Static, SLOTS_END};
-use crate::py::{Obj, Py, PyResult};
+use crate::py::{Obj, PyResult, Python};
 use crate::table::new_owned_table;
 use bindings::{LogLevel, Server};
 use pyo3_ffi as ffi;
@@ -22,7 +22,7 @@ struct ServerObject {
 
 /// A new server object for `s`.
 pub(crate) fn new_server_object<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     ty: *mut ffi::PyObject,
     s: &Server,
 ) -> PyResult<'py, Obj<'py>> {
@@ -39,9 +39,9 @@ pub(crate) fn new_server_object<'py>(
 }
 
 /// The server behind `obj` if it is an `mp_server` of this interpreter.
-pub(crate) fn server_of<'py>(py: Py<'py>, obj: &Obj<'py>) -> Option<&'static Server> {
+pub(crate) fn server_of<'py>(py: Python<'py>, obj: &Obj<'py>) -> Option<&'static Server> {
     let interp = crate::interpreters::current(py)?;
-    let module = interp.apache_module(py);
+    let module = interp.native_module(py);
     // SAFETY: the interpreter's _apache module; its state holds the server type.
     let ty = unsafe { crate::apache_module::module_state(module.as_ptr()).server_type };
     // SAFETY: a type check on a valid object, then reading our own object's field.
@@ -172,6 +172,6 @@ static SPEC: Static<ffi::PyType_Spec> = Static::new(crate::native::module_made_t
 ));
 
 /// Creates the `mp_server` type for the `_apache` module `module`.
-pub(crate) fn create_type<'py>(py: Py<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
+pub(crate) fn create_type<'py>(py: Python<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
     crate::native::create_heap_type(py, module, &SPEC)
 }

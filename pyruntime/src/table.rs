@@ -7,7 +7,7 @@
 //! `surrogateescape`, so any bytes round-trip). `t[k]` gives a list when `k` repeats.
 
 use crate::native::{native_methods, slot, trampoline, trampoline_int, Args, Static, SLOTS_END};
-use crate::py::{Obj, Py, PyErr, PyResult};
+use crate::py::{Obj, PyErr, PyResult, Python};
 use crate::request::{lease_error, RequestLease};
 use bindings::{OwnedTable, Table};
 use pyo3_ffi as ffi;
@@ -26,7 +26,7 @@ pub(crate) enum RequestTable {
     ConnectionNotes,
 }
 
-enum Source {
+enum TableSource {
     Request(Arc<RequestLease>, RequestTable),
     Owned(OwnedTable),
 }
@@ -34,7 +34,7 @@ enum Source {
 #[repr(C)]
 struct TableObject {
     ob_base: ffi::PyObject,
-    source: ManuallyDrop<Source>,
+    source: ManuallyDrop<TableSource>,
 }
 
 /// The table behind `slf`, or an error when its request has ended or is served by another
@@ -42,16 +42,16 @@ struct TableObject {
 ///
 /// # Safety
 /// `slf` is an `mp_table` object, which keeps its source alive while borrowed.
-unsafe fn table<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py Table> {
+unsafe fn table<'py>(py: Python<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py Table> {
     // The borrow is used only while the object (held by the caller's frame) and the GIL are held.
     // SAFETY: slf is an mp_table, so its source is initialised.
     let source = unsafe { &*(*(slf as *mut TableObject)).source };
     match source {
-        Source::Owned(t) => {
+        TableSource::Owned(t) => {
             // SAFETY: the owned table lives as long as the object; see above.
             Ok(unsafe { &*(t.table() as *const Table) })
         }
-        Source::Request(lease, which) => {
+        TableSource::Request(lease, which) => {
             let r = lease.get().map_err(|e| lease_error(py, e, "table"))?;
             Ok(match which {
                 RequestTable::HeadersIn => r.headers_in(),
@@ -65,7 +65,11 @@ unsafe fn table<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py
     }
 }
 
-fn alloc<'py>(py: Py<'py>, ty: *mut ffi::PyObject, source: Source) -> PyResult<'py, Obj<'py>> {
+fn alloc<'py>(
+    py: Python<'py>,
+    ty: *mut ffi::PyObject,
+    source: TableSource,
+) -> PyResult<'py, Obj<'py>> {
     // SAFETY: ty is our table heap type; the fresh object is initialised before use.
     unsafe {
         let obj = Obj::from_owned(
@@ -80,17 +84,17 @@ fn alloc<'py>(py: Py<'py>, ty: *mut ffi::PyObject, source: Source) -> PyResult<'
 
 /// A table object viewing one of a request's tables.
 pub(crate) fn new_request_table<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     ty: *mut ffi::PyObject,
     lease: Arc<RequestLease>,
     which: RequestTable,
 ) -> PyResult<'py, Obj<'py>> {
-    alloc(py, ty, Source::Request(lease, which))
+    alloc(py, ty, TableSource::Request(lease, which))
 }
 
 /// A table object of its own holding `entries`.
 pub(crate) fn new_owned_table<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     ty: *mut ffi::PyObject,
     entries: Vec<(String, String)>,
 ) -> PyResult<'py, Obj<'py>> {
@@ -102,14 +106,14 @@ pub(crate) fn new_owned_table<'py>(
             .add(k.as_bytes(), v.as_bytes())
             .map_err(|_| nul(py))?;
     }
-    alloc(py, ty, Source::Owned(owned))
+    alloc(py, ty, TableSource::Owned(owned))
 }
 
-fn nul(py: Py<'_>) -> PyErr<'_> {
+fn nul(py: Python<'_>) -> PyErr<'_> {
     PyErr::value_error(py, "table keys and values cannot contain NUL bytes")
 }
 
-fn wire<'py>(py: Py<'py>, o: &Obj<'py>, what: &str) -> PyResult<'py, Vec<u8>> {
+fn wire<'py>(py: Python<'py>, o: &Obj<'py>, what: &str) -> PyResult<'py, Vec<u8>> {
     let p = o.as_ptr();
     // SAFETY: type checks on a valid object.
     let ok = unsafe { ffi::PyUnicode_Check(p) != 0 || ffi::PyBytes_Check(p) != 0 };
@@ -124,7 +128,7 @@ fn wire<'py>(py: Py<'py>, o: &Obj<'py>, what: &str) -> PyResult<'py, Vec<u8>> {
 
 /// Argument `i` of a table method as key or value bytes (it must be given, as str or bytes).
 fn arg_bytes<'py, const N: usize>(
-    py: Py<'py>,
+    py: Python<'py>,
     a: &Args<'py, N>,
     i: usize,
     what: &str,
@@ -135,7 +139,7 @@ fn arg_bytes<'py, const N: usize>(
     wire(py, o, what)
 }
 
-fn values_obj<'py>(py: Py<'py>, t: &Table, key: &[u8]) -> PyResult<'py, Option<Obj<'py>>> {
+fn values_obj<'py>(py: Python<'py>, t: &Table, key: &[u8]) -> PyResult<'py, Option<Obj<'py>>> {
     let values = t.get_all(key);
     match values.len() {
         0 => Ok(None),
@@ -150,7 +154,7 @@ fn values_obj<'py>(py: Py<'py>, t: &Table, key: &[u8]) -> PyResult<'py, Option<O
     }
 }
 
-fn key_error<'py>(py: Py<'py>, key: &Obj<'py>) -> PyErr<'py> {
+fn key_error<'py>(py: Python<'py>, key: &Obj<'py>) -> PyErr<'py> {
     // SAFETY: PyErr_SetObject with the KeyError class and a valid key object.
     unsafe { ffi::PyErr_SetObject(ffi::PyExc_KeyError, key.as_ptr()) };
     PyErr::fetch(py)
@@ -211,7 +215,7 @@ unsafe extern "C" fn contains(slf: *mut ffi::PyObject, key: *mut ffi::PyObject) 
     })
 }
 
-fn keys_list<'py>(py: Py<'py>, t: &Table) -> PyResult<'py, Obj<'py>> {
+fn keys_list<'py>(py: Python<'py>, t: &Table) -> PyResult<'py, Obj<'py>> {
     let keys = t
         .iter()
         .map(|(k, _)| py.str_from_wire(k))
@@ -432,6 +436,6 @@ static SPEC: Static<ffi::PyType_Spec> = Static::new(ffi::PyType_Spec {
 });
 
 /// Creates the `mp_table` type for the `_apache` module `module`.
-pub(crate) fn create_type<'py>(py: Py<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
+pub(crate) fn create_type<'py>(py: Python<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
     crate::native::create_heap_type(py, module, &SPEC)
 }

@@ -14,7 +14,7 @@ use object::{new_object, FilterCall};
 
 use crate::dispatch::{call_python, CallSite, LogTo};
 use crate::interpreters;
-use crate::py::{Py, PyResult};
+use crate::py::{PyResult, Python};
 use bindings::{AprStatus, Brigade, Filter, InputMode, Lease, Request};
 use directives::HandlerEntry;
 use std::cell::Cell;
@@ -270,7 +270,7 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(InputMode, i64)>) -> 
 
 #[allow(clippy::too_many_arguments)]
 fn dispatch<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     interp: &Arc<interpreters::Interpreter>,
     r: &Request,
     f: &Filter,
@@ -289,7 +289,7 @@ fn dispatch<'py>(
     let obj = new_object(py, interp, handle, attrs)?;
     let handler = crate::dispatch::handler_tuple(py, entry)?;
     let python_path = py.opt_str(config.python_path())?;
-    interp.apache_py(py).call_method(
+    interp.apache_package(py).call_method(
         "_filter_dispatch",
         vec![
             obj,

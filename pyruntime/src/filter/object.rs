@@ -9,7 +9,7 @@ use super::FilterState;
 use crate::interpreters;
 use crate::native::native_methods;
 use crate::native::{slot, trampoline, trampoline_int, Static, SLOTS_END};
-use crate::py::{Obj, Py, PyErr, PyResult};
+use crate::py::{Obj, PyErr, PyResult, Python};
 use bindings::{AprStatus, Brigade, BucketKind, Filter, InputMode, Lease};
 use pyo3_ffi as ffi;
 use std::cell::Cell;
@@ -93,7 +93,7 @@ impl Drop for CallGuard<'_> {
 
 /// # Safety
 /// `slf` is an `mp_filter`.
-unsafe fn call<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, CallGuard<'py>> {
+unsafe fn call<'py>(py: Python<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, CallGuard<'py>> {
     // SAFETY: slf is an mp_filter, so its handle is initialised.
     let lease: &'py Lease<FilterCall> = unsafe { &(*(slf as *mut FilterObject)).handle };
     let call = lease.get().map_err(|e| match e {
@@ -111,7 +111,7 @@ unsafe fn call<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, CallG
     Ok(CallGuard { call })
 }
 
-fn pass(py: Py<'_>, f: &Filter, bb: &mut Brigade) -> Result<(), bindings::AprError> {
+fn pass(py: Python<'_>, f: &Filter, bb: &mut Brigade) -> Result<(), bindings::AprError> {
     interpreters::detach(py, (f, bb), |(f, bb)| f.pass_brigade(bb))
 }
 
@@ -119,7 +119,7 @@ fn pass(py: Py<'_>, f: &Filter, bb: &mut Brigade) -> Result<(), bindings::AprErr
 /// `None`), stopping at a FLUSH or the end; `None` when the next bucket is EOS. FLUSH and
 /// other metadata buckets met before any data go on to the output, in order.
 fn read_in<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     c: &mut CallGuard<'_>,
     limit: Option<usize>,
     line: bool,
@@ -449,18 +449,18 @@ static SPEC: Static<ffi::PyType_Spec> = Static::new(crate::native::module_made_t
 ));
 
 /// Creates the `mp_filter` type for the `_apache` module `module`.
-pub(crate) fn create_type<'py>(py: Py<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
+pub(crate) fn create_type<'py>(py: Python<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
     crate::native::create_heap_type(py, module, &SPEC)
 }
 
 /// A filter object for one call, leased `handle`, holding `attrs` (req, name, handler, dir).
 pub(super) fn new_object<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     interp: &interpreters::Interpreter,
     handle: Arc<Lease<FilterCall>>,
     attrs: [Obj<'py>; 4],
 ) -> PyResult<'py, Obj<'py>> {
-    let module = interp.apache_module(py);
+    let module = interp.native_module(py);
     // SAFETY: the interpreter's _apache module; its state holds the filter type.
     let ty = unsafe { crate::apache_module::module_state(module.as_ptr()) }.filter_type;
     // SAFETY: ty is our filter heap type; fields are written before Python sees the object.

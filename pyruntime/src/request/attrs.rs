@@ -6,7 +6,7 @@
 use super::{lease_of, live, related_request, RequestObject};
 use crate::apache_module::state_of;
 use crate::native::{trampoline, trampoline_int, Static};
-use crate::py::{Obj, Py, PyErr, PyResult};
+use crate::py::{Obj, PyErr, PyResult, Python};
 use crate::table::{new_request_table, RequestTable};
 use bindings::{IntField, Request, RequestField, StrField};
 use pyo3_ffi as ffi;
@@ -192,7 +192,7 @@ const fn getsets() -> [ffi::PyGetSetDef; COUNT + 1] {
 /// The getset table of `mp_request`.
 pub(super) static GETSET: Static<[ffi::PyGetSetDef; COUNT + 1]> = Static::new(getsets());
 
-fn latin1<'py>(py: Py<'py>, b: Option<&[u8]>) -> PyResult<'py, Obj<'py>> {
+fn latin1<'py>(py: Python<'py>, b: Option<&[u8]>) -> PyResult<'py, Obj<'py>> {
     match b {
         // SAFETY: b is valid for its length; Latin-1 decoding cannot fail.
         Some(b) => unsafe {
@@ -220,7 +220,7 @@ fn to_latin1<'py>(value: &Obj<'py>) -> PyResult<'py, Vec<u8>> {
     value.to_wire_bytes()
 }
 
-fn strings_tuple<'py>(py: Py<'py>, items: Vec<&[u8]>) -> PyResult<'py, Obj<'py>> {
+fn strings_tuple<'py>(py: Python<'py>, items: Vec<&[u8]>) -> PyResult<'py, Obj<'py>> {
     let items = items
         .into_iter()
         .map(|s| py.str_from_wire(s))
@@ -228,7 +228,7 @@ fn strings_tuple<'py>(py: Py<'py>, items: Vec<&[u8]>) -> PyResult<'py, Obj<'py>>
     py.tuple(items)
 }
 
-fn parsed_uri<'py>(py: Py<'py>, r: &Request) -> PyResult<'py, Obj<'py>> {
+fn parsed_uri<'py>(py: Python<'py>, r: &Request) -> PyResult<'py, Obj<'py>> {
     let parts = r.parsed_uri();
     let mut items = Vec::with_capacity(9);
     for (i, part) in parts.iter().enumerate() {
@@ -253,7 +253,7 @@ fn parsed_uri<'py>(py: Py<'py>, r: &Request) -> PyResult<'py, Obj<'py>> {
 /// # Safety
 /// `slf` is an `mp_request`.
 unsafe fn cached<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     slf: *mut ffi::PyObject,
     i: usize,
     make: impl FnOnce() -> PyResult<'py, Obj<'py>>,

@@ -8,14 +8,14 @@ use crate::apache_module::{log_lines, state_of};
 use crate::interpreters::detach;
 use crate::native::native_methods;
 use crate::native::Args;
-use crate::py::{Obj, Py, PyErr, PyResult};
+use crate::py::{Obj, PyErr, PyResult, Python};
 use crate::table::new_owned_table;
 use bindings::LogLevel;
 use directives::{HandlerEntry, HandlerPhase, HandlerRef};
 use pyo3_ffi as ffi;
 
 /// Raises `apache.SERVER_RETURN(status)`.
-fn server_return(py: Py<'_>, slf: *mut ffi::PyObject, status: i32) -> PyErr<'_> {
+fn server_return(py: Python<'_>, slf: *mut ffi::PyObject, status: i32) -> PyErr<'_> {
     // SAFETY: slf's type belongs to an _apache module, whose state holds SERVER_RETURN.
     let exc = unsafe { state_of(slf) }.server_return;
     // SAFETY: exc is an exception class of this interpreter; args is a new int.
@@ -30,7 +30,7 @@ fn server_return(py: Py<'_>, slf: *mut ffi::PyObject, status: i32) -> PyErr<'_> 
     }
 }
 
-fn read_error<'py>(py: Py<'py>, slf: *mut ffi::PyObject, e: ReadError) -> PyErr<'py> {
+fn read_error<'py>(py: Python<'py>, slf: *mut ffi::PyObject, e: ReadError) -> PyErr<'py> {
     match e {
         ReadError::Status(status) => server_return(py, slf, status),
         ReadError::Client => PyErr::os_error(py, "Client read error (Timeout?)"),
@@ -52,7 +52,7 @@ fn limit<'py>(a: Option<&Obj<'py>>) -> PyResult<'py, Option<usize>> {
 /// `req.add_output_filter(name)` and the input twin: a filter registered with Apache, or one
 /// registered for this request with `req.register_*_filter` (run through `MOD_PYTHON`).
 fn add_filter<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     r: &bindings::Request,
     a: &Args<'py, 1>,
     input: bool,
@@ -90,7 +90,7 @@ fn add_filter<'py>(
 /// then added by name with `req.add_output_filter(name)` (all such filters share Apache's
 /// registration `MOD_PYTHON`, as in mod_python, plus their own name for this request).
 fn register_filter<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     r: &bindings::Request,
     a: &Args<'py, 3>,
     input: bool,

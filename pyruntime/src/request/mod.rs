@@ -18,7 +18,7 @@ mod methods;
 
 use crate::interpreters::Interpreter;
 use crate::native::{slot, Static, SLOTS_END};
-use crate::py::{Obj, Py, PyErr, PyResult};
+use crate::py::{Obj, PyErr, PyResult, Python};
 use attrs::GETSET;
 use bindings::{Lease, LeaseError, Request};
 use directives::{HandlerEntry, HandlerPhase};
@@ -33,7 +33,7 @@ use std::sync::Arc;
 pub(crate) type RequestLease = Lease<Request>;
 
 /// The Python error for a lease that cannot be used: `what` names the object.
-pub(crate) fn lease_error<'py>(py: Py<'py>, e: LeaseError, what: &str) -> PyErr<'py> {
+pub(crate) fn lease_error<'py>(py: Python<'py>, e: LeaseError, what: &str) -> PyErr<'py> {
     match e {
         LeaseError::Ended => PyErr::runtime_error(
             py,
@@ -52,7 +52,7 @@ pub(crate) fn lease_error<'py>(py: Py<'py>, e: LeaseError, what: &str) -> PyErr<
 
 /// The request's Python objects, one per interpreter, kept in the request's
 /// `request_config` slot. Also the handlers `req.add_handler` added for later phases.
-pub(crate) struct RequestObjects {
+pub(crate) struct RequestState {
     lease: Arc<RequestLease>,
     objects: RefCell<Vec<(Arc<Interpreter>, usize)>>,
     dynamic: RefCell<Vec<(HandlerPhase, HandlerEntry)>>,
@@ -61,7 +61,7 @@ pub(crate) struct RequestObjects {
     filters: RefCell<Vec<(String, bool, HandlerEntry)>>,
     body: RefCell<body::BodyState>,
     /// Later requests of the same pool (an internal redirect's chain) whose Python objects
-    /// end with this one's: addresses of their `RequestObjects`, alive until the pool's
+    /// end with this one's: addresses of their `RequestState`, alive until the pool's
     /// ordinary cleanups.
     followers: RefCell<Vec<usize>>,
     /// True once the request has ended for Python: no new objects are made for it.
@@ -81,7 +81,7 @@ pub(crate) fn dynamic_filter(r: &Request, name: &[u8], input: bool) -> Option<Ha
 
 /// Handlers added with `req.add_handler` for `phase` of request `r`.
 pub(crate) fn dynamic_handlers(r: &Request, phase: HandlerPhase) -> Vec<HandlerEntry> {
-    r.data::<RequestObjects>()
+    r.data::<RequestState>()
         .map(|o| {
             o.dynamic
                 .borrow()
@@ -111,7 +111,7 @@ pub(crate) fn at_end(r: &Request, f: impl FnOnce(&Request) + Send + 'static) {
     });
 }
 
-impl RequestObjects {
+impl RequestState {
     /// Ends the request for Python: revokes the lease and releases the Python objects.
     fn end(&self) {
         self.ended.set(true);
@@ -129,14 +129,14 @@ impl RequestObjects {
     fn end_with_followers(&self) {
         let followers = std::mem::take(&mut *self.followers.borrow_mut());
         for addr in followers.into_iter().rev() {
-            // SAFETY: a follower's RequestObjects lives until the pool's ordinary cleanups.
-            unsafe { &*(addr as *const RequestObjects) }.end();
+            // SAFETY: a follower's RequestState lives until the pool's ordinary cleanups.
+            unsafe { &*(addr as *const RequestState) }.end();
         }
         self.end();
     }
 }
 
-impl Drop for RequestObjects {
+impl Drop for RequestState {
     fn drop(&mut self) {
         // Normally ended already by the pool's pre-cleanup; this only covers a pool cleared
         // in another way.
@@ -146,13 +146,13 @@ impl Drop for RequestObjects {
 
 /// The objects of `r`, made on first use: the first request of a pool registers the end of
 /// the pool's requests; later requests of the same pool (internal redirects) join it.
-fn objects_or_new(r: &Request) -> &RequestObjects {
+fn objects_or_new(r: &Request) -> &RequestState {
     if let Some(o) = objects(r) {
         return o;
     }
     // SAFETY: the request outlives the lease: the pool's pre-cleanup revokes it first.
     let lease = Arc::new(unsafe { RequestLease::new(r) });
-    let made = r.set_data(RequestObjects {
+    let made = r.set_data(RequestState {
         lease,
         objects: RefCell::new(Vec::new()),
         dynamic: RefCell::new(Vec::new()),
@@ -169,7 +169,7 @@ fn objects_or_new(r: &Request) -> &RequestObjects {
         Some(root) => root
             .followers
             .borrow_mut()
-            .push(made as *const RequestObjects as usize),
+            .push(made as *const RequestState as usize),
         None => {
             let addr = r as *const Request as usize;
             r.on_end(move |_| {
@@ -191,7 +191,7 @@ fn objects_or_new(r: &Request) -> &RequestObjects {
 
 /// The request object for `r` in `interp` (attached now), created on first use.
 pub(crate) fn request_object<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     interp: &Arc<Interpreter>,
     r: &Request,
 ) -> PyResult<'py, Obj<'py>> {
@@ -208,7 +208,7 @@ pub(crate) fn request_object<'py>(
         // SAFETY: a live request object of this interpreter, owned by `objects`.
         return Ok(unsafe { Obj::from_borrowed(py, *addr as *mut ffi::PyObject) });
     }
-    let module = interp.apache_module(py);
+    let module = interp.native_module(py);
     // SAFETY: the interpreter's _apache module; its state holds the request type.
     let ty = unsafe { crate::apache_module::module_state(module.as_ptr()).request_type };
     let obj = new_request_object(py, ty, objects.lease.clone())?;
@@ -230,7 +230,7 @@ struct RequestObject {
 }
 
 fn new_request_object<'py>(
-    py: Py<'py>,
+    py: Python<'py>,
     ty: *mut ffi::PyObject,
     lease: Arc<RequestLease>,
 ) -> PyResult<'py, Obj<'py>> {
@@ -249,13 +249,13 @@ fn new_request_object<'py>(
 }
 
 /// The request objects of `r` (if Python has seen the request).
-pub(crate) fn objects(r: &Request) -> Option<&RequestObjects> {
-    r.data::<RequestObjects>()
+pub(crate) fn objects(r: &Request) -> Option<&RequestState> {
+    r.data::<RequestState>()
 }
 
 /// The request object of a related request (`next`, `prev`, `main`) in the current
 /// interpreter, or `None`.
-fn related_request<'py>(py: Py<'py>, r: Option<&Request>) -> PyResult<'py, Obj<'py>> {
+fn related_request<'py>(py: Python<'py>, r: Option<&Request>) -> PyResult<'py, Obj<'py>> {
     match (r, crate::interpreters::current(py)) {
         (Some(r), Some(interp)) => request_object(py, &interp, r),
         _ => Ok(py.none()),
@@ -266,7 +266,7 @@ fn related_request<'py>(py: Py<'py>, r: Option<&Request>) -> PyResult<'py, Obj<'
 ///
 /// # Safety
 /// `slf` is an `mp_request` object.
-unsafe fn live<'py>(py: Py<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py Request> {
+unsafe fn live<'py>(py: Python<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py Request> {
     // SAFETY: slf is an mp_request (caller's contract), so the lease is initialised.
     let lease: &'py RequestLease = unsafe { &(*(slf as *mut RequestObject)).lease };
     lease.get().map_err(|e| lease_error(py, e, "req"))
@@ -359,6 +359,6 @@ static SPEC: Static<ffi::PyType_Spec> = Static::new(crate::native::module_made_t
 ));
 
 /// Creates the `mp_request` type for the `_apache` module `module`.
-pub(crate) fn create_type<'py>(py: Py<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
+pub(crate) fn create_type<'py>(py: Python<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
     crate::native::create_heap_type(py, module, &SPEC)
 }

@@ -1,8 +1,8 @@
 // A detached section runs without the GIL: the Python token cannot be taken into it.
 use pyruntime::interpreters::detach;
-use pyruntime::py::Py;
+use pyruntime::py::Python;
 
-fn leak_token(py: Py<'_>) {
+fn leak_token(py: Python<'_>) {
     detach(py, (), |()| {
         let _still_attached = py;
     });
