@@ -403,7 +403,7 @@ mod tests {
             let data = eval(py, "'x'");
             let zero = eval(py, "0");
             assert_eq!(
-                parse(py, &[data.clone()], &[]),
+                parse(py, std::slice::from_ref(&data), &[]),
                 Ok(vec![Some("x".into()), None])
             );
             assert_eq!(
@@ -431,14 +431,15 @@ mod tests {
                 missing.contains("TypeError") && missing.contains("'data'"),
                 "{missing}"
             );
-            let unknown = parse(py, &[data.clone()], &[("nope", data.clone())]).expect_err("kw");
+            let unknown =
+                parse(py, std::slice::from_ref(&data), &[("nope", data.clone())]).expect_err("kw");
             assert!(
                 unknown.contains("TypeError") && unknown.contains("nope"),
                 "{unknown}"
             );
             let many = parse(py, &[data.clone(), data.clone(), data.clone()], &[]);
             assert!(many.expect_err("too many").contains("TypeError"));
-            let twice = parse(py, &[data.clone()], &[("data", data.clone())]);
+            let twice = parse(py, std::slice::from_ref(&data), &[("data", data.clone())]);
             assert!(twice.expect_err("twice").contains("TypeError"));
         });
     }
