@@ -8,8 +8,8 @@
 
 use crate::apache_module::{log_lines, state_of};
 use crate::dispatch::{call_python, CallSite, LogTo};
-use crate::native::native_methods;
-use crate::native::{slot, trampoline, trampoline_int, Static, SLOTS_END};
+use crate::native::{native_methods, native_type};
+use crate::native::{trampoline, trampoline_int, Static};
 use crate::py::{Obj, PyErr, PyResult, Python};
 use crate::request::{lease_error, RequestLease};
 use crate::table::{new_request_table, RequestTable};
@@ -56,13 +56,9 @@ fn new_connection<'py>(
 ) -> PyResult<'py, Obj<'py>> {
     // SAFETY: ty is our connection heap type; fields are written before Python sees it.
     unsafe {
-        let obj = Obj::from_owned(
-            py,
-            ffi::PyType_GenericAlloc(ty as *mut ffi::PyTypeObject, 0),
-        )?;
-        let raw = obj.as_ptr() as *mut ConnObject;
-        std::ptr::addr_of_mut!((*raw).handle).write(ManuallyDrop::new(source));
-        Ok(obj)
+        crate::native::alloc_object(py, ty, |raw: *mut ConnObject| {
+            std::ptr::addr_of_mut!((*raw).handle).write(ManuallyDrop::new(source));
+        })
     }
 }
 
@@ -430,25 +426,12 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     }
 }
 
-static SLOTS: Static<[ffi::PyType_Slot; 5]> = Static::new([
-    slot(ffi::Py_tp_dealloc, dealloc as *mut c_void),
-    slot(ffi::Py_tp_methods, METHODS.get() as *mut c_void),
-    slot(ffi::Py_tp_getset, GETSET.get() as *mut c_void),
-    slot(
-        ffi::Py_tp_doc,
-        c"A client connection.".as_ptr() as *mut c_void,
-    ),
-    SLOTS_END,
-]);
-
-static SPEC: Static<ffi::PyType_Spec> = Static::new(crate::native::module_made_type_spec(
-    c"_apache.mp_conn",
-    std::mem::size_of::<ConnObject>(),
-    false,
-    &SLOTS,
-));
-
-/// Creates the `mp_conn` type for the `_apache` module `module`.
-pub(crate) fn create_type<'py>(py: Python<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
-    crate::native::create_heap_type(py, module, &SPEC)
+native_type! {
+    "_apache.mp_conn", ConnObject, "A client connection.",
+    instantiable: false, gc: false,
+    slots: [
+        Py_tp_dealloc => dealloc,
+        Py_tp_methods => METHODS.get(),
+        Py_tp_getset => GETSET.get(),
+    ]
 }

@@ -141,22 +141,100 @@ pub(crate) const SLOTS_END: ffi::PyType_Slot = ffi::PyType_Slot {
     pfunc: std::ptr::null_mut(),
 };
 
-/// The spec of a heap type whose objects only the module makes (Python code cannot
-/// instantiate it); `gc` adds garbage-collector support.
-pub(crate) const fn module_made_type_spec<const N: usize>(
+/// The spec of one of our heap types: Python code may make instances only when
+/// `instantiable` (else only the module does); `gc` adds garbage-collector support.
+pub(crate) const fn type_spec<const N: usize>(
     name: &'static CStr,
     basicsize: usize,
+    instantiable: bool,
     gc: bool,
     slots: &'static Static<[ffi::PyType_Slot; N]>,
 ) -> ffi::PyType_Spec {
-    let gc_flag = if gc { ffi::Py_TPFLAGS_HAVE_GC } else { 0 };
+    let mut flags = ffi::Py_TPFLAGS_DEFAULT;
+    if !instantiable {
+        flags |= ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION;
+    }
+    if gc {
+        flags |= ffi::Py_TPFLAGS_HAVE_GC;
+    }
     ffi::PyType_Spec {
         name: name.as_ptr(),
         basicsize: basicsize as std::ffi::c_int,
         itemsize: 0,
-        flags: (ffi::Py_TPFLAGS_DEFAULT | ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION | gc_flag) as _,
+        flags: flags as _,
         slots: slots.get() as *mut ffi::PyType_Slot,
     }
+}
+
+/// Declares a heap type of `_apache` in one place: its spec (name, layout, docstring, whether
+/// Python code may make instances, whether it takes part in garbage collection), its slots,
+/// and `create_type(py, module)`, which makes the type for one `_apache` module (each
+/// interpreter has its own).
+///
+/// ```ignore
+/// native_type! {
+///     "_apache.mp_conn", ConnObject, "A client connection.", instantiable: false, gc: false,
+///     slots: [Py_tp_dealloc => dealloc, Py_tp_methods => METHODS.get()]
+/// }
+/// ```
+macro_rules! native_type {
+    (
+        $name:literal, $layout:ty, $doc:literal, instantiable: $instantiable:literal,
+        gc: $gc:literal, slots: [$($slot:ident => $f:expr),* $(,)?]
+    ) => {
+        static SLOTS: $crate::native::Static<
+            [pyo3_ffi::PyType_Slot; [$(stringify!($slot)),*].len() + 2],
+        > = $crate::native::Static::new([
+            $( $crate::native::slot(pyo3_ffi::$slot, $f as *mut std::ffi::c_void), )*
+            $crate::native::slot(
+                pyo3_ffi::Py_tp_doc,
+                $crate::native::c_name(concat!($doc, "\0")).as_ptr() as *mut std::ffi::c_void,
+            ),
+            $crate::native::SLOTS_END,
+        ]);
+
+        static SPEC: $crate::native::Static<pyo3_ffi::PyType_Spec> =
+            $crate::native::Static::new($crate::native::type_spec(
+                $crate::native::c_name(concat!($name, "\0")),
+                std::mem::size_of::<$layout>(),
+                $instantiable,
+                $gc,
+                &SLOTS,
+            ));
+
+        #[doc = concat!("Creates the `", $name, "` type for the `_apache` module `module`.")]
+        pub(crate) fn create_type<'py>(
+            py: $crate::py::Python<'py>,
+            module: &$crate::py::Obj<'py>,
+        ) -> $crate::py::PyResult<'py, $crate::py::Obj<'py>> {
+            $crate::native::create_heap_type(py, module, &SPEC)
+        }
+    };
+}
+pub(crate) use native_type;
+
+/// A new object of our heap type `ty`, whose layout is `T`, with `init` writing the fields
+/// zero is not right for, before any Python code can see the object.
+///
+/// # Safety
+/// `ty` is one of our heap types whose instances have layout `T` (a `#[repr(C)]` struct
+/// starting with `ffi::PyObject`), and `init` writes every field the type's slots read that
+/// zeroed memory does not already make valid.
+pub(crate) unsafe fn alloc_object<'py, T>(
+    py: Python<'py>,
+    ty: *mut ffi::PyObject,
+    init: impl FnOnce(*mut T),
+) -> PyResult<'py, Obj<'py>> {
+    // GenericAlloc returns zeroed memory, GC-tracked for GC types.
+    // SAFETY: ty is a live heap type (the caller's contract).
+    let obj = unsafe {
+        Obj::from_owned(
+            py,
+            ffi::PyType_GenericAlloc(ty as *mut ffi::PyTypeObject, 0),
+        )?
+    };
+    init(obj.as_ptr() as *mut T);
+    Ok(obj)
 }
 
 /// Visits each non-NULL reference of `refs` (a `tp_traverse` or `m_traverse` body); stops at

@@ -5,8 +5,8 @@
 //! object may hold it without a liveness check.
 
 use crate::apache_module::state_of;
-use crate::native::native_methods;
-use crate::native::{slot, trampoline, Static, SLOTS_END};
+use crate::native::{native_methods, native_type};
+use crate::native::{trampoline, Static};
 use crate::py::{Obj, PyResult, Python};
 use crate::table::new_owned_table;
 use bindings::{LogLevel, Server};
@@ -28,13 +28,9 @@ pub(crate) fn new_server_object<'py>(
 ) -> PyResult<'py, Obj<'py>> {
     // SAFETY: ty is our server heap type; the field is written before any Python code runs.
     unsafe {
-        let obj = Obj::from_owned(
-            py,
-            ffi::PyType_GenericAlloc(ty as *mut ffi::PyTypeObject, 0),
-        )?;
-        let raw = obj.as_ptr() as *mut ServerObject;
-        std::ptr::addr_of_mut!((*raw).server).write(NonNull::from(s));
-        Ok(obj)
+        crate::native::alloc_object(py, ty, |raw: *mut ServerObject| {
+            std::ptr::addr_of_mut!((*raw).server).write(NonNull::from(s));
+        })
     }
 }
 
@@ -153,25 +149,12 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     unsafe { crate::native::free_object(slf) }
 }
 
-static SLOTS: Static<[ffi::PyType_Slot; 5]> = Static::new([
-    slot(ffi::Py_tp_dealloc, dealloc as *mut c_void),
-    slot(ffi::Py_tp_methods, METHODS.get() as *mut c_void),
-    slot(ffi::Py_tp_getset, GETSET.get() as *mut c_void),
-    slot(
-        ffi::Py_tp_doc,
-        c"A (virtual) server of Apache.".as_ptr() as *mut c_void,
-    ),
-    SLOTS_END,
-]);
-
-static SPEC: Static<ffi::PyType_Spec> = Static::new(crate::native::module_made_type_spec(
-    c"_apache.mp_server",
-    std::mem::size_of::<ServerObject>(),
-    false,
-    &SLOTS,
-));
-
-/// Creates the `mp_server` type for the `_apache` module `module`.
-pub(crate) fn create_type<'py>(py: Python<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
-    crate::native::create_heap_type(py, module, &SPEC)
+native_type! {
+    "_apache.mp_server", ServerObject, "A (virtual) server of Apache.",
+    instantiable: false, gc: false,
+    slots: [
+        Py_tp_dealloc => dealloc,
+        Py_tp_methods => METHODS.get(),
+        Py_tp_getset => GETSET.get(),
+    ]
 }

@@ -6,12 +6,13 @@
 //! Keys and values may be given as `str` or `bytes` and come back as `str` (UTF-8 with
 //! `surrogateescape`, so any bytes round-trip). `t[k]` gives a list when `k` repeats.
 
-use crate::native::{native_methods, slot, trampoline, trampoline_int, Args, Static, SLOTS_END};
+use crate::native::native_type;
+use crate::native::{native_methods, trampoline, trampoline_int, Args};
 use crate::py::{Obj, PyErr, PyResult, Python};
 use crate::request::{lease_error, RequestLease};
 use bindings::{OwnedTable, Table};
 use pyo3_ffi as ffi;
-use std::ffi::{c_int, c_void};
+use std::ffi::c_int;
 use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
@@ -72,13 +73,9 @@ fn alloc<'py>(
 ) -> PyResult<'py, Obj<'py>> {
     // SAFETY: ty is our table heap type; the fresh object is initialised before use.
     unsafe {
-        let obj = Obj::from_owned(
-            py,
-            ffi::PyType_GenericAlloc(ty as *mut ffi::PyTypeObject, 0),
-        )?;
-        let raw = obj.as_ptr() as *mut TableObject;
-        std::ptr::addr_of_mut!((*raw).source).write(ManuallyDrop::new(source));
-        Ok(obj)
+        crate::native::alloc_object(py, ty, |raw: *mut TableObject| {
+            std::ptr::addr_of_mut!((*raw).source).write(ManuallyDrop::new(source));
+        })
     }
 }
 
@@ -414,28 +411,18 @@ native_methods! {
         Ok(py.none())
     }
 }
-static SLOTS: Static<[ffi::PyType_Slot; 10]> = Static::new([
-    slot(ffi::Py_tp_dealloc, dealloc as *mut c_void),
-    slot(ffi::Py_tp_new, tp_new as *mut c_void),
-    slot(ffi::Py_tp_methods, METHODS.get() as *mut c_void),
-    slot(ffi::Py_tp_iter, iter as *mut c_void),
-    slot(ffi::Py_tp_repr, repr as *mut c_void),
-    slot(ffi::Py_mp_subscript, subscript as *mut c_void),
-    slot(ffi::Py_mp_ass_subscript, ass_subscript as *mut c_void),
-    slot(ffi::Py_mp_length, length as *mut c_void),
-    slot(ffi::Py_sq_contains, contains as *mut c_void),
-    SLOTS_END,
-]);
-
-static SPEC: Static<ffi::PyType_Spec> = Static::new(ffi::PyType_Spec {
-    name: c"_apache.mp_table".as_ptr(),
-    basicsize: std::mem::size_of::<TableObject>() as c_int,
-    itemsize: 0,
-    flags: ffi::Py_TPFLAGS_DEFAULT as _,
-    slots: SLOTS.get() as *mut ffi::PyType_Slot,
-});
-
-/// Creates the `mp_table` type for the `_apache` module `module`.
-pub(crate) fn create_type<'py>(py: Python<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
-    crate::native::create_heap_type(py, module, &SPEC)
+native_type! {
+    "_apache.mp_table", TableObject, "A table of mod_python: an ordered, case-insensitive mapping of strings that keeps repeated keys.",
+    instantiable: true, gc: false,
+    slots: [
+        Py_tp_dealloc => dealloc,
+        Py_tp_new => tp_new,
+        Py_tp_methods => METHODS.get(),
+        Py_tp_iter => iter,
+        Py_tp_repr => repr,
+        Py_mp_subscript => subscript,
+        Py_mp_ass_subscript => ass_subscript,
+        Py_mp_length => length,
+        Py_sq_contains => contains,
+    ]
 }

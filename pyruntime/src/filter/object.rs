@@ -7,8 +7,8 @@
 
 use super::FilterState;
 use crate::interpreters;
-use crate::native::native_methods;
-use crate::native::{slot, trampoline, trampoline_int, Static, SLOTS_END};
+use crate::native::{native_methods, native_type};
+use crate::native::{trampoline, trampoline_int, Static};
 use crate::py::{Obj, PyErr, PyResult, Python};
 use bindings::{AprStatus, Brigade, BucketKind, Filter, InputMode, Lease};
 use pyo3_ffi as ffi;
@@ -428,29 +428,16 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     }
 }
 
-static SLOTS: Static<[ffi::PyType_Slot; 7]> = Static::new([
-    slot(ffi::Py_tp_dealloc, dealloc as *mut c_void),
-    slot(ffi::Py_tp_traverse, traverse as *mut c_void),
-    slot(ffi::Py_tp_clear, clear as *mut c_void),
-    slot(ffi::Py_tp_methods, METHODS.get() as *mut c_void),
-    slot(ffi::Py_tp_getset, GETSET.get() as *mut c_void),
-    slot(
-        ffi::Py_tp_doc,
-        c"A filter call: one brigade of a request's data.".as_ptr() as *mut c_void,
-    ),
-    SLOTS_END,
-]);
-
-static SPEC: Static<ffi::PyType_Spec> = Static::new(crate::native::module_made_type_spec(
-    c"_apache.mp_filter",
-    std::mem::size_of::<FilterObject>(),
-    true,
-    &SLOTS,
-));
-
-/// Creates the `mp_filter` type for the `_apache` module `module`.
-pub(crate) fn create_type<'py>(py: Python<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
-    crate::native::create_heap_type(py, module, &SPEC)
+native_type! {
+    "_apache.mp_filter", FilterObject, "A filter call: one brigade of a request's data.",
+    instantiable: false, gc: true,
+    slots: [
+        Py_tp_dealloc => dealloc,
+        Py_tp_traverse => traverse,
+        Py_tp_clear => clear,
+        Py_tp_methods => METHODS.get(),
+        Py_tp_getset => GETSET.get(),
+    ]
 }
 
 /// A filter object for one call, leased `handle`, holding `attrs` (req, name, handler, dir).
@@ -465,15 +452,11 @@ pub(super) fn new_object<'py>(
     let ty = unsafe { crate::apache_module::module_state(module.as_ptr()) }.filter_type;
     // SAFETY: ty is our filter heap type; fields are written before Python sees the object.
     unsafe {
-        let obj = Obj::from_owned(
-            py,
-            ffi::PyType_GenericAlloc(ty as *mut ffi::PyTypeObject, 0),
-        )?;
-        let raw = obj.as_ptr() as *mut FilterObject;
-        std::ptr::addr_of_mut!((*raw).handle).write(ManuallyDrop::new(handle));
-        for (slot, a) in (*raw).attrs.iter_mut().zip(attrs) {
-            *slot = a.into_ptr();
-        }
-        Ok(obj)
+        crate::native::alloc_object(py, ty, |raw: *mut FilterObject| {
+            std::ptr::addr_of_mut!((*raw).handle).write(ManuallyDrop::new(handle));
+            for (slot, a) in (*raw).attrs.iter_mut().zip(attrs) {
+                *slot = a.into_ptr();
+            }
+        })
     }
 }

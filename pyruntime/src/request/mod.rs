@@ -17,7 +17,8 @@ mod body;
 mod methods;
 
 use crate::interpreters::Interpreter;
-use crate::native::{slot, Static, SLOTS_END};
+use crate::native::native_type;
+use crate::native::Static;
 use crate::py::{Obj, PyErr, PyResult, Python};
 use attrs::GETSET;
 use bindings::{Lease, LeaseError, Request};
@@ -238,13 +239,9 @@ fn new_request_object<'py>(
     // before any Python code runs.
     // SAFETY: ty is our request heap type.
     unsafe {
-        let obj = Obj::from_owned(
-            py,
-            ffi::PyType_GenericAlloc(ty as *mut ffi::PyTypeObject, 0),
-        )?;
-        let raw = obj.as_ptr() as *mut RequestObject;
-        std::ptr::addr_of_mut!((*raw).lease).write(ManuallyDrop::new(lease));
-        Ok(obj)
+        crate::native::alloc_object(py, ty, |raw: *mut RequestObject| {
+            std::ptr::addr_of_mut!((*raw).lease).write(ManuallyDrop::new(lease));
+        })
     }
 }
 
@@ -337,28 +334,15 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     }
 }
 
-static SLOTS: Static<[ffi::PyType_Slot; 8]> = Static::new([
-    slot(ffi::Py_tp_dealloc, dealloc as *mut c_void),
-    slot(ffi::Py_tp_traverse, traverse as *mut c_void),
-    slot(ffi::Py_tp_clear, clear as *mut c_void),
-    slot(ffi::Py_tp_methods, METHODS.get() as *mut c_void),
-    slot(ffi::Py_tp_getset, GETSET.get() as *mut c_void),
-    slot(ffi::Py_tp_members, MEMBERS.get() as *mut c_void),
-    slot(
-        ffi::Py_tp_doc,
-        c"The request object of mod_python.".as_ptr() as *mut c_void,
-    ),
-    SLOTS_END,
-]);
-
-static SPEC: Static<ffi::PyType_Spec> = Static::new(crate::native::module_made_type_spec(
-    c"_apache.mp_request",
-    std::mem::size_of::<RequestObject>(),
-    true,
-    &SLOTS,
-));
-
-/// Creates the `mp_request` type for the `_apache` module `module`.
-pub(crate) fn create_type<'py>(py: Python<'py>, module: &Obj<'py>) -> PyResult<'py, Obj<'py>> {
-    crate::native::create_heap_type(py, module, &SPEC)
+native_type! {
+    "_apache.mp_request", RequestObject, "The request object of mod_python.",
+    instantiable: false, gc: true,
+    slots: [
+        Py_tp_dealloc => dealloc,
+        Py_tp_traverse => traverse,
+        Py_tp_clear => clear,
+        Py_tp_methods => METHODS.get(),
+        Py_tp_getset => GETSET.get(),
+        Py_tp_members => MEMBERS.get(),
+    ]
 }
