@@ -55,9 +55,9 @@ native_methods! {
     exists_config_define(_, a = ["name"] / 1)
         "exists_config_define(name): True if httpd ran with -D name."
     {
-            let name = a.get(0).map(Obj::str_lossy).unwrap_or_default();
-            Ok(py.bool(bindings::module::config_define_exists(&name)))
-        }
+        let name = a.get(0).map(Obj::str_lossy).unwrap_or_default();
+        Ok(py.bool(bindings::module::config_define_exists(&name)))
+    }
 
     mpm_query(_, a = ["code"] / 1)
         "mpm_query(code): ask the MPM (AP_MPMQ_* codes)."
@@ -91,26 +91,26 @@ native_methods! {
     _interpreter_switch_cost(_, a = ["name", "n"] / 1)
         "_interpreter_switch_cost(name, n): seconds per switch (nested, fresh)."
     {
-            // Measures what entering another interpreter costs: while attached (a thread-state
-            // swap), and from a detached thread (taking the GIL with this thread's state for it).
-            let name = a.get(0).map(Obj::str_lossy).unwrap_or_default();
-            let n = u32::try_from(a.int_or(1, 10_000)?.max(1)).unwrap_or(10_000);
-            let target = crate::interpreters::acquire(&name)
-                .map_err(|e| crate::py::PyErr::runtime_error(py, &e.to_string()))?;
+        // Measures what entering another interpreter costs: while attached (a thread-state
+        // swap), and from a detached thread (taking the GIL with this thread's state for it).
+        let name = a.get(0).map(Obj::str_lossy).unwrap_or_default();
+        let n = u32::try_from(a.int_or(1, 10_000)?.max(1)).unwrap_or(10_000);
+        let target = crate::interpreters::acquire(&name)
+            .map_err(|e| crate::py::PyErr::runtime_error(py, &e.to_string()))?;
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            target.enter(|_| ());
+        }
+        let nested = start.elapsed().as_secs_f64() / f64::from(n);
+        let fresh = crate::interpreters::detach(py, (), |()| {
             let start = std::time::Instant::now();
             for _ in 0..n {
                 target.enter(|_| ());
             }
-            let nested = start.elapsed().as_secs_f64() / f64::from(n);
-            let fresh = crate::interpreters::detach(py, (), |()| {
-                let start = std::time::Instant::now();
-                for _ in 0..n {
-                    target.enter(|_| ());
-                }
-                start.elapsed().as_secs_f64() / f64::from(n)
-            });
-            py.tuple(vec![py.float(nested)?, py.float(fresh)?])
-        }
+            start.elapsed().as_secs_f64() / f64::from(n)
+        });
+        py.tuple(vec![py.float(nested)?, py.float(fresh)?])
+    }
 
     _stat(_, a = ["fname", "wanted"] / 2)
         "_stat(fname, wanted): apr_stat as a tuple (see apache.stat)."
@@ -139,67 +139,49 @@ native_methods! {
     _global_lock(_, a = ["server", "key", "index"] / 2)
         "_global_lock(server, key, index=-1): take a lock shared by all processes."
     {
-            let index = lock_index(a.get(1), a.int_or(2, -1)?);
-            let locked = crate::interpreters::detach(py, (), |()| {
-                crate::process::with_lock(index, |m| m.lock())
-            });
-            match locked {
-                Some(Ok(())) => Ok(py.none()),
-                Some(Err(e)) => Err(lock_failed(
-                    py,
-                    "Failed to acquire global mutex lock",
-                    Some(e),
-                )),
-                None => Err(lock_failed(py, "_global_lock", None)),
-            }
-        }
+        let index = lock_index(a.get(1), a.int_or(2, -1)?);
+        let locked = crate::interpreters::detach(py, (), |()| {
+            crate::process::with_lock(index, |m| m.lock())
+        });
+        lock_result(py, "_global_lock", "Failed to acquire global mutex lock", locked)?;
+        Ok(py.none())
+    }
 
     _global_trylock(_, a = ["server", "key", "index"] / 2)
         "_global_trylock(server, key, index=-1): take it if free."
     {
-            let index = lock_index(a.get(1), a.int_or(2, -1)?);
-            match crate::process::with_lock(index, |m| m.try_lock()) {
-                Some(Ok(taken)) => Ok(py.bool(taken)),
-                Some(Err(e)) => Err(lock_failed(
-                    py,
-                    "Failed to acquire global mutex lock",
-                    Some(e),
-                )),
-                None => Err(lock_failed(py, "_global_trylock", None)),
-            }
-        }
+        let index = lock_index(a.get(1), a.int_or(2, -1)?);
+        let taken = crate::process::with_lock(index, |m| m.try_lock());
+        let what = "Failed to acquire global mutex lock";
+        Ok(py.bool(lock_result(py, "_global_trylock", what, taken)?))
+    }
 
     _global_unlock(_, a = ["server", "key", "index"] / 2)
         "_global_unlock(server, key, index=-1): release it."
     {
-            let index = lock_index(a.get(1), a.int_or(2, -1)?);
-            match crate::process::with_lock(index, |m| m.unlock()) {
-                Some(Ok(())) => Ok(py.none()),
-                Some(Err(e)) => Err(lock_failed(
-                    py,
-                    "Failed to release global mutex lock",
-                    Some(e),
-                )),
-                None => Err(lock_failed(py, "_global_unlock", None)),
-            }
-        }
+        let index = lock_index(a.get(1), a.int_or(2, -1)?);
+        let released = crate::process::with_lock(index, |m| m.unlock());
+        let what = "Failed to release global mutex lock";
+        lock_result(py, "_global_unlock", what, released)?;
+        Ok(py.none())
+    }
 
     log_error(_, a = ["message", "level", "server"] / 1)
         "log_error(message, level=APLOG_ERR, server=None)"
     {
-            let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
-            let level = LogLevel::from_mod_python(a.int_or(1, 3)?);
-            // Without a server, log as the main server (so its LogLevel applies).
-            let server = match a.get(2) {
-                Some(obj) => crate::server::server_of(py, obj),
-                None => crate::process::main_server(),
-            };
-            crate::interpreters::detach(py, server, |server| {
-                for line in message.split('\n') {
-                    bindings::slog!(server, level, "{line}");
-                }
-            });
-            Ok(py.none())
+        let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
+        let level = LogLevel::from_mod_python(a.int_or(1, 3)?);
+        // Without a server, log as the main server (so its LogLevel applies).
+        let server = match a.get(2) {
+            Some(obj) => crate::server::server_of(py, obj),
+            None => crate::process::main_server(),
+        };
+        crate::interpreters::detach(py, server, |server| {
+            for line in message.split('\n') {
+                bindings::slog!(server, level, "{line}");
+            }
+        });
+        Ok(py.none())
     }
 }
 /// mod_python's layout: each node as `(directive, args)`, followed by a list of its
@@ -241,16 +223,21 @@ fn lock_index(key: Option<&Obj<'_>>, index: i64) -> usize {
     }
 }
 
-fn lock_failed<'py>(
+/// What a global-lock call did, as Python sees it: `OSError` saying `failure` when the mutex
+/// failed, `ValueError` naming `function` when the process has no global mutexes.
+fn lock_result<'py, T>(
     py: Python<'py>,
-    what: &str,
-    e: Option<bindings::AprError>,
-) -> crate::py::PyErr<'py> {
-    match e {
-        Some(e) => crate::py::PyErr::os_error(py, &format!("{what}: {e}")),
-        None => {
-            crate::py::PyErr::value_error(py, &format!("{what}: no global mutexes in this process"))
-        }
+    function: &str,
+    failure: &str,
+    outcome: Option<Result<T, bindings::AprError>>,
+) -> crate::py::PyResult<'py, T> {
+    match outcome {
+        Some(Ok(v)) => Ok(v),
+        Some(Err(e)) => Err(crate::py::PyErr::os_error(py, &format!("{failure}: {e}"))),
+        None => Err(crate::py::PyErr::value_error(
+            py,
+            &format!("{function}: no global mutexes in this process"),
+        )),
     }
 }
 

@@ -134,15 +134,15 @@ native_methods! {
     log_error(s, a = ["message", "level"] / 1)
         "log_error(message, level=APLOG_ERR)"
     {
-            let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
-            let level = LogLevel::from_mod_python(a.int_or(1, 3)?);
-            crate::interpreters::detach(py, s, |s| {
-                for line in message.split('\n') {
-                    bindings::slog!(Some(s), level, "{line}");
-                }
-            });
-            Ok(py.none())
-        }
+        let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
+        let level = LogLevel::from_mod_python(a.int_or(1, 3)?);
+        crate::interpreters::detach(py, s, |s| {
+            for line in message.split('\n') {
+                bindings::slog!(Some(s), level, "{line}");
+            }
+        });
+        Ok(py.none())
+    }
 }
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     // SAFETY: the last reference is gone and a server object owns no fields.

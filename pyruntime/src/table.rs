@@ -344,17 +344,17 @@ native_methods! {
     setdefault(t, a = ["key", "default"] / 1)
         "setdefault(key, default='')"
     {
-            let k = arg_bytes(py, &a, 0, "keys")?;
-            if let Some(v) = t.get(&k) {
-                return py.str_from_wire(v);
-            }
-            let d = match a.get(1) {
-                Some(d) => wire(py, d, "values")?,
-                None => Vec::new(),
-            };
-            t.set(&k, &d).map_err(|_| nul(py))?;
-            py.str_from_wire(&d)
+        let k = arg_bytes(py, &a, 0, "keys")?;
+        if let Some(v) = t.get(&k) {
+            return py.str_from_wire(v);
         }
+        let d = match a.get(1) {
+            Some(d) => wire(py, d, "values")?,
+            None => Vec::new(),
+        };
+        t.set(&k, &d).map_err(|_| nul(py))?;
+        py.str_from_wire(&d)
+    }
 
     copy(t, _a = [] / 0)
         "copy(): a table of its own with the same entries."

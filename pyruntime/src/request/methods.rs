@@ -96,10 +96,27 @@ fn register_filter<'py>(
     input: bool,
 ) -> PyResult<'py, Obj<'py>> {
     let name = a.get(0).map(Obj::str_lossy).unwrap_or_default();
-    let handler_text = a.get(1).map(Obj::str_lossy).unwrap_or_default();
-    let handler = HandlerRef::parse(handler_text.trim())
-        .map_err(|e| PyErr::value_error(py, &format!("register_filter: {e}")))?;
-    let directory = a.get(2).map(|d| {
+    let entry = dynamic_entry(py, a.get(1), a.get(2), "req.register_filter")?;
+    if let Some(o) = objects(r) {
+        o.filters.borrow_mut().push((name.clone(), input, entry));
+    }
+    Ok(py.none())
+}
+
+/// A handler added from Python (`req.add_handler`, `req.register_*_filter`): `handler` is
+/// `module[::object]`, `dir` the directory it is relative to (a `/` added), `origin` the
+/// method that added it (for messages).
+fn dynamic_entry<'py>(
+    py: Python<'py>,
+    handler: Option<&Obj<'py>>,
+    dir: Option<&Obj<'py>>,
+    origin: &str,
+) -> PyResult<'py, HandlerEntry> {
+    let text = handler.map(Obj::str_lossy).unwrap_or_default();
+    let method = origin.trim_start_matches("req.");
+    let handler = HandlerRef::parse(text.trim())
+        .map_err(|e| PyErr::value_error(py, &format!("{method}: {e}")))?;
+    let directory = dir.map(|d| {
         let d = d.str_lossy();
         if d.ends_with('/') {
             d
@@ -107,21 +124,17 @@ fn register_filter<'py>(
             d + "/"
         }
     });
-    let entry = HandlerEntry {
+    Ok(HandlerEntry {
         handler,
         directory,
         directory_kind: Default::default(),
         is_location: false,
         silent: false,
         origin: directives::Origin {
-            file: "req.register_filter".into(),
+            file: origin.into(),
             line: 0,
         },
-    };
-    if let Some(o) = objects(r) {
-        o.filters.borrow_mut().push((name.clone(), input, entry));
-    }
-    Ok(py.none())
+    })
 }
 
 native_methods! {
@@ -217,28 +230,7 @@ native_methods! {
         let phase = HandlerPhase::from_directive(&phase_name)
             .filter(|p| *p != HandlerPhase::Cleanup)
             .ok_or_else(|| PyErr::index_error(py, &format!("Invalid phase: {phase_name}")))?;
-        let handler_text = a.get(1).map(Obj::str_lossy).unwrap_or_default();
-        let handler = HandlerRef::parse(handler_text.trim())
-            .map_err(|e| PyErr::value_error(py, &format!("add_handler: {e}")))?;
-        let directory = a.get(2).map(|d| {
-            let d = d.str_lossy();
-            if d.ends_with('/') {
-                d
-            } else {
-                d + "/"
-            }
-        });
-        let entry = HandlerEntry {
-            handler,
-            directory,
-            directory_kind: Default::default(),
-            is_location: false,
-            silent: false,
-            origin: directives::Origin {
-                file: "req.add_handler".into(),
-                line: 0,
-            },
-        };
+        let entry = dynamic_entry(py, a.get(1), a.get(2), "req.add_handler")?;
         // SAFETY: slf is a valid object (the request).
         let req = unsafe { Obj::from_borrowed(py, slf) };
         let current = req.getattr("phase").ok().map(|p| p.str_lossy());
@@ -570,8 +562,8 @@ native_methods! {
     register_output_filter(r, a = ["filter_name", "filter", "dir"] / 2)
         "register_output_filter(name, handler, dir=None)"
     {
-            register_filter(py, r, &a, false)
-        }
+        register_filter(py, r, &a, false)
+    }
 
     register_input_filter(r, a = ["filter_name", "filter", "dir"] / 2)
         "register_input_filter(name, handler, dir=None)"
