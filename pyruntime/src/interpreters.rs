@@ -60,8 +60,50 @@ static CREATION: Mutex<()> = Mutex::new(());
 /// Threads inside [`Interpreter::enter`] (attached, or detached for a blocking call).
 static BUSY: AtomicUsize = AtomicUsize::new(0);
 
-/// One thread's Python thread states, by interpreter; the ones we created are deleted when
-/// the thread ends (mod_http2 starts and stops worker threads).
+/// Thread states of threads that have ended, waiting to be deleted: (interpreter state,
+/// thread state). An ending thread only hands its states over here; the next thread that
+/// enters an interpreter deletes them, holding the GIL then anyway, so a thread's end never
+/// waits for the GIL (mod_http2 ends idle workers from its own code, where waiting could meet
+/// a thread that holds the GIL and waits for that worker).
+static RETIRED: Mutex<Vec<(usize, usize)>> = Mutex::new(Vec::new());
+/// How many states [`RETIRED`] holds (read without the lock on every entry).
+static RETIRED_COUNT: AtomicUsize = AtomicUsize::new(0);
+
+/// Deletes every retired thread state, each while attached to its own interpreter (this
+/// thread's state for it swapped in, then the one for `current` back).
+///
+/// # Safety
+/// The GIL is held, attached to `current`.
+unsafe fn delete_retired(current: *mut ffi::PyInterpreterState) {
+    if RETIRED_COUNT.load(Ordering::Relaxed) == 0 {
+        return;
+    }
+    let retired = {
+        let mut retired = RETIRED.lock().unwrap_or_else(|p| p.into_inner());
+        RETIRED_COUNT.store(0, Ordering::Relaxed);
+        std::mem::take(&mut *retired)
+    };
+    for (interp, ts) in retired {
+        let interp = interp as *mut ffi::PyInterpreterState;
+        let ts = ts as *mut ffi::PyThreadState;
+        // A state of an ended thread is current nowhere; clearing it may run Python code
+        // of its interpreter, so that interpreter is entered first.
+        // SAFETY: the GIL is held (contract); each state is cleared and deleted once.
+        unsafe {
+            let previous =
+                (interp != current).then(|| ffi::PyThreadState_Swap(thread_state(interp)));
+            ffi::PyThreadState_Clear(ts);
+            ffi::PyThreadState_Delete(ts);
+            if let Some(previous) = previous {
+                ffi::PyThreadState_Swap(previous);
+            }
+        }
+    }
+}
+
+/// One thread's Python thread states, by interpreter; the ones we created are retired when
+/// the thread ends (mod_http2 starts and stops worker threads) and deleted by the next
+/// thread to enter their interpreter.
 struct ThreadStates {
     /// (interpreter state, thread state, created by us).
     states: RefCell<Vec<(usize, usize, bool)>>,
@@ -89,27 +131,15 @@ impl ThreadStates {
 impl Drop for ThreadStates {
     fn drop(&mut self) {
         let states = std::mem::take(self.states.get_mut());
-        // The process's main thread ends with exit(): other threads may still hold the GIL
-        // then, so its few states are left to the process's end.
+        // The process's main thread ends with exit(), with the process: nothing to hand over.
         // SAFETY: getpid and gettid have no preconditions.
-        let main_thread = unsafe { libc::getpid() == libc::gettid() };
-        // SAFETY: Py_IsInitialized may be called at any time.
-        if main_thread || unsafe { ffi::Py_IsInitialized() } == 0 {
+        if unsafe { libc::getpid() == libc::gettid() } {
             return;
         }
-        // Sub-interpreter states first, the PyGILState one (made first) last.
-        for (_, ts, ours) in states.into_iter().rev() {
-            if ours {
-                // This thread is ending and attached to nothing: take the GIL with the
-                // state, clear it and delete it (DeleteCurrent releases the GIL).
-                // SAFETY: ts is a thread state of this thread, made by us, not attached.
-                unsafe {
-                    ffi::PyEval_RestoreThread(ts as *mut ffi::PyThreadState);
-                    ffi::PyThreadState_Clear(ts as *mut ffi::PyThreadState);
-                    ffi::PyThreadState_DeleteCurrent();
-                }
-            }
-        }
+        let ours = states.into_iter().filter(|(_, _, ours)| *ours);
+        let mut retired = RETIRED.lock().unwrap_or_else(|p| p.into_inner());
+        retired.extend(ours.map(|(interp, ts, _)| (interp, ts)));
+        RETIRED_COUNT.store(retired.len(), Ordering::Relaxed);
     }
 }
 
@@ -234,6 +264,8 @@ fn enter_state<R>(
         "entered the wrong interpreter"
     );
     ATTACHED.set(interp as usize);
+    // SAFETY: attached to interp, holding the GIL.
+    unsafe { delete_retired(interp) };
     finally(
         // SAFETY: attached until PyEval_SaveThread.
         || f(unsafe { Python::assume() }),
