@@ -8,16 +8,14 @@
 
 use crate::apache_module::{log_lines, state_of};
 use crate::dispatch::{call_python, CallSite, LogTo};
-use crate::native::{native_methods, native_type};
-use crate::native::{trampoline, trampoline_int, Static};
+use crate::native::{native_attributes, native_methods, native_type};
 use crate::py::{Obj, PyErr, PyResult, Python};
 use crate::request::{lease_error, RequestLease};
 use crate::table::{new_request_table, RequestTable};
 use bindings::{Brigade, Connection, Lease, LogLevel};
 use pyo3_ffi as ffi;
-use std::ffi::{c_int, c_void, CStr};
 use std::mem::ManuallyDrop;
-use std::ptr::{without_provenance_mut, NonNull};
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -200,131 +198,89 @@ fn deprecated(py: Python<'_>, old: &str, new: &str) {
     }
 }
 
-const NAMES: [&CStr; 15] = [
-    c"base_server",
-    c"local_addr",
-    c"client_addr",
-    c"remote_addr",
-    c"client_ip",
-    c"remote_ip",
-    c"remote_host",
-    c"remote_logname",
-    c"aborted",
-    c"keepalive",
-    c"double_reverse",
-    c"keepalives",
-    c"local_ip",
-    c"local_host",
-    c"id",
-];
+native_attributes! {
+    GETSET, mod conn_attributes, |py, slf| conn(py, slf);
 
-unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> *mut ffi::PyObject {
-    trampoline(|py| {
-        // SAFETY: CPython calls our getters with an mp_conn.
-        let c = unsafe { conn(py, slf)? };
-        match closure as usize {
-            0 => {
-                // SAFETY: slf's type belongs to an _apache module.
-                let state = unsafe { state_of(slf) };
-                crate::server::new_server_object(py, state.server_type, c.base_server())
-            }
-            1 => addr(py, c.local_addr()),
-            2 => addr(py, c.client_addr()),
-            3 => {
-                deprecated(py, "remote_addr", "client_addr");
-                addr(py, c.client_addr())
-            }
-            4 => py.opt_str_from_wire(c.client_ip()),
-            5 => {
-                deprecated(py, "remote_ip", "client_ip");
-                py.opt_str_from_wire(c.client_ip())
-            }
-            6 => py.opt_str_from_wire(c.remote_host()),
-            7 => py.opt_str_from_wire(c.remote_logname()),
-            8 => py.int(i64::from(c.aborted())),
-            9 => py.int(i64::from(c.keepalive())),
-            10 => py.int(i64::from(c.double_reverse())),
-            11 => py.int(i64::from(c.keepalives())),
-            12 => py.opt_str_from_wire(c.local_ip()),
-            13 => py.opt_str_from_wire(c.local_host()),
-            14 => py.int(c.id()),
-            _ => {
-                // SAFETY: slf is an mp_conn; the notes cache holds a strong reference or NULL.
-                let (cached, source) = unsafe {
-                    let o = &mut *(slf as *mut ConnObject);
-                    (&mut o.notes, &*o.handle)
-                };
-                if cached.is_null() {
-                    // SAFETY: slf's type belongs to an _apache module.
-                    let state = unsafe { state_of(slf) };
-                    let table = match source {
-                        ConnSource::Request(h) => new_request_table(
-                            py,
-                            state.table_type,
-                            h.clone(),
-                            RequestTable::ConnectionNotes,
-                        )?,
-                        ConnSource::Direct(_) => {
-                            crate::table::new_owned_table(py, state.table_type, Vec::new())?
-                        }
-                    };
-                    *cached = table.into_ptr();
-                }
-                // SAFETY: the cached table is alive while slf holds it.
-                Ok(unsafe { Obj::from_borrowed(py, *cached) })
-            }
-        }
-    })
-}
-
-unsafe extern "C" fn set_keepalive(
-    slf: *mut ffi::PyObject,
-    value: *mut ffi::PyObject,
-    _c: *mut c_void,
-) -> c_int {
-    trampoline_int(|py| {
-        // SAFETY: CPython calls our setters with an mp_conn.
-        let c = unsafe { conn(py, slf)? };
-        if value.is_null() {
-            return Err(PyErr::type_error(py, "keepalive cannot be deleted"));
-        }
-        // SAFETY: a valid object passed by CPython.
-        let v = unsafe { Obj::from_borrowed(py, value) }.to_i64()?;
-        c.set_keepalive(v as i32);
-        Ok(0)
-    })
-}
-
-const fn getsets() -> [ffi::PyGetSetDef; 17] {
-    let mut out = [ffi::PyGetSetDef {
-        name: std::ptr::null(),
-        get: None,
-        set: None,
-        doc: std::ptr::null(),
-        closure: std::ptr::null_mut(),
-    }; 17];
-    let mut i = 0;
-    while i < NAMES.len() {
-        out[i] = ffi::PyGetSetDef {
-            name: NAMES[i].as_ptr(),
-            get: Some(get_attr),
-            set: if i == 9 { Some(set_keepalive) } else { None },
-            doc: std::ptr::null(),
-            closure: without_provenance_mut(i),
-        };
-        i += 1;
+    base_server(c) "The virtual server the connection came in on." {
+        // SAFETY: slf's type belongs to an _apache module.
+        let state = unsafe { state_of(slf) };
+        crate::server::new_server_object(py, state.server_type, c.base_server())
     }
-    out[NAMES.len()] = ffi::PyGetSetDef {
-        name: c"notes".as_ptr(),
-        get: Some(get_attr),
-        set: None,
-        doc: std::ptr::null(),
-        closure: without_provenance_mut(NAMES.len()),
-    };
-    out
+    local_addr(c) "(ip, port) of the server's end." {
+        addr(py, c.local_addr())
+    }
+    client_addr(c) "(ip, port) of the client." {
+        addr(py, c.client_addr())
+    }
+    remote_addr(c) "Deprecated: client_addr." {
+        deprecated(py, "remote_addr", "client_addr");
+        addr(py, c.client_addr())
+    }
+    client_ip(c) "The client's IP address." {
+        py.opt_str_from_wire(c.client_ip())
+    }
+    remote_ip(c) "Deprecated: client_ip." {
+        deprecated(py, "remote_ip", "client_ip");
+        py.opt_str_from_wire(c.client_ip())
+    }
+    remote_host(c) "The client's DNS name, if looked up." {
+        py.opt_str_from_wire(c.remote_host())
+    }
+    remote_logname(c) "The client's identd name, if looked up." {
+        py.opt_str_from_wire(c.remote_logname())
+    }
+    aborted(c) "1 once the client went away." {
+        py.int(i64::from(c.aborted()))
+    }
+    keepalive(c) "Keep-alive state (writable)." {
+        py.int(i64::from(c.keepalive()))
+    }
+    => |value| {
+        let value = value.ok_or_else(|| PyErr::type_error(py, "keepalive cannot be deleted"))?;
+        c.set_keepalive(value.to_i64()? as i32);
+        Ok(())
+    }
+    double_reverse(c) "Double reverse DNS check result." {
+        py.int(i64::from(c.double_reverse()))
+    }
+    keepalives(c) "Requests served on this connection." {
+        py.int(i64::from(c.keepalives()))
+    }
+    local_ip(c) "The server's IP address." {
+        py.opt_str_from_wire(c.local_ip())
+    }
+    local_host(c) "The server's DNS name." {
+        py.opt_str_from_wire(c.local_host())
+    }
+    id(c) "Apache's connection id." {
+        py.int(c.id())
+    }
+    notes(_c) "Notes of the connection (a table)." {
+        // SAFETY: slf is an mp_conn; the notes cache holds a strong reference or NULL.
+        let (cached, source) = unsafe {
+            let o = &mut *(slf as *mut ConnObject);
+            (&mut o.notes, &*o.handle)
+        };
+        if cached.is_null() {
+            // SAFETY: slf's type belongs to an _apache module.
+            let state = unsafe { state_of(slf) };
+            let table = match source {
+                ConnSource::Request(h) => new_request_table(
+                    py,
+                    state.table_type,
+                    h.clone(),
+                    RequestTable::ConnectionNotes,
+                )?,
+                ConnSource::Direct(_) => {
+                    crate::table::new_owned_table(py, state.table_type, Vec::new())?
+                }
+            };
+            *cached = table.into_ptr();
+        }
+        // SAFETY: the cached table is alive while slf holds it.
+        Ok(unsafe { Obj::from_borrowed(py, *cached) })
+    }
 }
-
-static GETSET: Static<[ffi::PyGetSetDef; 17]> = Static::new(getsets());
 
 /// Runs `f` with the connection and the handler's scratch brigade, the GIL released: no
 /// Python code runs on this thread meanwhile, and no other thread may use the object, so

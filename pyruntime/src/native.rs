@@ -130,6 +130,104 @@ pub(crate) use native_methods;
 /// The terminating method entry.
 pub(crate) const METHODS_END: ffi::PyMethodDef = ffi::PyMethodDef::zeroed();
 
+/// Declares the attributes of a native type in one place, as [`native_methods!`] does its
+/// methods: each entry names the attribute once, with its docstring and a getter body, and
+/// for a writable one a setter body after `=> |value|`, where `value` is the new value
+/// (`None` for `del`). The entry points live in the module `$module`, the `PyGetSetDef`
+/// table is `$table`.
+///
+/// ```ignore
+/// native_attributes! {
+///     GETSET, mod conn_attributes, |py, slf| view(py, slf);
+///     keepalive(c) "Keep-alive state." { py.int(i64::from(c.keepalive())) }
+///         => |value| { c.set_keepalive(...); Ok(()) }
+/// }
+/// ```
+macro_rules! native_attributes {
+    (
+        $(#[$meta:meta])* $vis:vis $table:ident, mod $module:ident,
+        |$py:ident, $slf:ident| $receiver:expr;
+        $(
+            $name:ident($this:pat) $doc:literal $get:block
+            $(=> |$value:ident| $set:block)?
+        )*
+    ) => {
+        mod $module {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                pub(super) unsafe extern "C" fn $name(
+                    $slf: *mut pyo3_ffi::PyObject,
+                    _closure: *mut std::ffi::c_void,
+                ) -> *mut pyo3_ffi::PyObject {
+                    $crate::native::trampoline(|$py| {
+                        // SAFETY: CPython calls a getter with an object of its type.
+                        let $this = unsafe { $receiver }?;
+                        $get
+                    })
+                }
+            )*
+
+            /// The setters, under the names of their attributes.
+            pub(super) mod set {
+                #[allow(unused_imports)]
+                use super::*;
+                $($(
+                    pub(in super::super) unsafe extern "C" fn $name(
+                        $slf: *mut pyo3_ffi::PyObject,
+                        value: *mut pyo3_ffi::PyObject,
+                        _closure: *mut std::ffi::c_void,
+                    ) -> std::ffi::c_int {
+                        $crate::native::trampoline_int(|$py| {
+                            // SAFETY: CPython calls a setter with an object of its type.
+                            let $this = unsafe { $receiver }?;
+                            let $value = if value.is_null() {
+                                None // deletion
+                            } else {
+                                // SAFETY: a live object CPython lends us for the call.
+                                Some(unsafe { $crate::py::Obj::from_borrowed($py, value) })
+                            };
+                            $set.map(|()| 0)
+                        })
+                    }
+                )?)*
+            }
+        }
+
+        $(#[$meta])*
+        $vis static $table: $crate::native::Static<
+            [pyo3_ffi::PyGetSetDef; [$(stringify!($name)),*].len() + 1],
+        > = $crate::native::Static::new([
+            $(
+                pyo3_ffi::PyGetSetDef {
+                    name: $crate::native::c_name(concat!(stringify!($name), "\0")).as_ptr(),
+                    get: Some($module::$name),
+                    set: $crate::native::native_attributes!(@setter $module $name $($set)?),
+                    doc: $crate::native::c_name(concat!($doc, "\0")).as_ptr(),
+                    closure: std::ptr::null_mut(),
+                },
+            )*
+            $crate::native::GETSET_END,
+        ]);
+    };
+    (@setter $module:ident $name:ident) => {
+        None
+    };
+    (@setter $module:ident $name:ident $set:block) => {
+        Some($module::set::$name)
+    };
+}
+pub(crate) use native_attributes;
+
+/// The terminating attribute entry.
+pub(crate) const GETSET_END: ffi::PyGetSetDef = ffi::PyGetSetDef {
+    name: std::ptr::null(),
+    get: None,
+    set: None,
+    doc: std::ptr::null(),
+    closure: std::ptr::null_mut(),
+};
+
 /// A type slot entry.
 pub(crate) const fn slot(slot: std::ffi::c_int, pfunc: *mut c_void) -> ffi::PyType_Slot {
     ffi::PyType_Slot { slot, pfunc }

@@ -5,14 +5,12 @@
 //! object may hold it without a liveness check.
 
 use crate::apache_module::state_of;
-use crate::native::{native_methods, native_type};
-use crate::native::{trampoline, Static};
+use crate::native::{native_attributes, native_methods, native_type};
 use crate::py::{Obj, PyResult, Python};
 use crate::table::new_owned_table;
 use bindings::{LogLevel, Server};
 use pyo3_ffi as ffi;
-use std::ffi::{c_void, CStr};
-use std::ptr::{without_provenance_mut, NonNull};
+use std::ptr::NonNull;
 
 #[repr(C)]
 struct ServerObject {
@@ -56,52 +54,25 @@ unsafe fn server<'a>(slf: *mut ffi::PyObject) -> &'a Server {
     unsafe { (*(slf as *mut ServerObject)).server.as_ref() }
 }
 
-unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> *mut ffi::PyObject {
-    trampoline(|py| {
-        // SAFETY: CPython calls our getters with an mp_server.
-        let s = unsafe { server(slf) };
-        match closure as usize {
-            0 => py.opt_str_from_wire(s.server_hostname()),
-            1 => py.int(i64::from(s.port())),
-            2 => py.int(i64::from(s.is_virtual())),
-            3 => py.opt_str_from_wire(s.defn_name()),
-            _ => py.int(i64::from(s.defn_line_number())),
-        }
-    })
-}
+native_attributes! {
+    GETSET, mod server_attributes, |py, slf| Ok::<_, crate::py::PyErr<'_>>(server(slf));
 
-const fn getset(name: &'static CStr, n: usize, doc: &'static CStr) -> ffi::PyGetSetDef {
-    ffi::PyGetSetDef {
-        name: name.as_ptr(),
-        get: Some(get_attr),
-        set: None,
-        doc: doc.as_ptr(),
-        closure: without_provenance_mut(n),
+    server_hostname(s) "ServerName of this (virtual) server." {
+        py.opt_str_from_wire(s.server_hostname())
+    }
+    port(s) "Port from ServerName, or 0." {
+        py.int(i64::from(s.port()))
+    }
+    is_virtual(s) "1 for a <VirtualHost>." {
+        py.int(i64::from(s.is_virtual()))
+    }
+    defn_name(s) "File where the server was defined." {
+        py.opt_str_from_wire(s.defn_name())
+    }
+    defn_line_number(s) "Line where the server was defined." {
+        py.int(i64::from(s.defn_line_number()))
     }
 }
-
-static GETSET: Static<[ffi::PyGetSetDef; 6]> = Static::new([
-    getset(
-        c"server_hostname",
-        0,
-        c"ServerName of this (virtual) server.",
-    ),
-    getset(c"port", 1, c"Port from ServerName, or 0."),
-    getset(c"is_virtual", 2, c"1 for a <VirtualHost>."),
-    getset(c"defn_name", 3, c"File where the server was defined."),
-    getset(
-        c"defn_line_number",
-        4,
-        c"Line where the server was defined.",
-    ),
-    ffi::PyGetSetDef {
-        name: std::ptr::null(),
-        get: None,
-        set: None,
-        doc: std::ptr::null(),
-        closure: std::ptr::null_mut(),
-    },
-]);
 
 native_methods! {
     METHODS, mod server_methods, |py, slf| Ok::<_, crate::py::PyErr<'_>>(server(slf));

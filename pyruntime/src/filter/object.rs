@@ -7,15 +7,14 @@
 
 use super::FilterState;
 use crate::interpreters;
-use crate::native::{native_methods, native_type};
-use crate::native::{trampoline, trampoline_int, Static};
+use crate::native::{native_attributes, native_methods, native_type};
 use crate::py::{Obj, PyErr, PyResult, Python};
 use bindings::{AprStatus, Brigade, BucketKind, Filter, InputMode, Lease};
 use pyo3_ffi as ffi;
 use std::cell::Cell;
-use std::ffi::{c_int, c_void, CStr};
+use std::ffi::{c_int, c_void};
 use std::mem::ManuallyDrop;
-use std::ptr::{without_provenance_mut, NonNull};
+use std::ptr::NonNull;
 use std::sync::Arc;
 
 /// One call of the filter: what the Python object reaches while the call runs.
@@ -281,119 +280,72 @@ native_methods! {
         Ok(py.none())
     }
 }
-const ATTR_NAMES: [&CStr; 4] = [c"req", c"name", c"handler", c"dir"];
+/// Where `FilterObject::attrs` keeps each attribute.
+const REQ: usize = 0;
+const NAME: usize = 1;
+const HANDLER: usize = 2;
+const DIR: usize = 3;
 
-unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> *mut ffi::PyObject {
-    trampoline(|py| {
-        let i = closure as usize;
-        if i == 4 || i == 5 {
-            // closed, is_input
-            // SAFETY: slf is an mp_filter.
-            let lease = unsafe { &(*(slf as *mut FilterObject)).handle };
-            return Ok(match (i, lease.get()) {
-                (4, Ok(c)) => py.bool(c.closed.get()),
-                (4, Err(bindings::LeaseError::Ended)) => py.bool(true),
-                (_, Ok(c)) => py.bool(c.input.is_some()),
-                (_, Err(bindings::LeaseError::Ended)) => py.bool(false),
-                (_, Err(e)) => return Err(crate::request::lease_error(py, e, "filter")),
-            });
-        }
-        // SAFETY: slf is an mp_filter; attrs hold strong references or NULL.
-        let p = unsafe { (*(slf as *mut FilterObject)).attrs[i % 4] };
-        if p.is_null() {
-            return Ok(py.none());
-        }
-        // SAFETY: a live object held by slf.
-        Ok(unsafe { Obj::from_borrowed(py, p) })
-    })
-}
-
-unsafe extern "C" fn set_req(
-    slf: *mut ffi::PyObject,
-    value: *mut ffi::PyObject,
-    _c: *mut c_void,
-) -> c_int {
-    // SAFETY: slf is an mp_filter; we replace our strong reference (value may be NULL).
-    unsafe {
-        let slot = &mut (*(slf as *mut FilterObject)).attrs[0];
-        ffi::Py_XINCREF(value);
-        let old = std::mem::replace(slot, value);
-        ffi::Py_XDECREF(old);
+/// The object held in `attrs[i]`, or `None`.
+fn held<'py>(py: Python<'py>, o: &FilterObject, i: usize) -> Obj<'py> {
+    match o.attrs[i] {
+        p if p.is_null() => py.none(),
+        // SAFETY: a live object held by the filter object.
+        p => unsafe { Obj::from_borrowed(py, p) },
     }
-    0
 }
 
-unsafe extern "C" fn get_softspace(slf: *mut ffi::PyObject, _c: *mut c_void) -> *mut ffi::PyObject {
-    trampoline(|py| {
-        // SAFETY: slf is an mp_filter.
-        py.int(i64::from(unsafe {
-            (*(slf as *mut FilterObject)).softspace
-        }))
-    })
-}
-
-unsafe extern "C" fn set_softspace(
-    slf: *mut ffi::PyObject,
-    value: *mut ffi::PyObject,
-    _c: *mut c_void,
-) -> c_int {
-    trampoline_int(|py| {
-        let v = if value.is_null() {
-            0
-        } else {
-            // SAFETY: a valid object passed by CPython.
-            unsafe { Obj::from_borrowed(py, value) }.to_i64()?
-        };
-        // SAFETY: CPython calls our setters with an mp_filter.
-        unsafe { (*(slf as *mut FilterObject)).softspace = c_int::try_from(v).unwrap_or(1) };
-        Ok(0)
-    })
-}
-
-const fn getsets() -> [ffi::PyGetSetDef; 8] {
-    let mut out = [ffi::PyGetSetDef {
-        name: std::ptr::null(),
-        get: None,
-        set: None,
-        doc: std::ptr::null(),
-        closure: std::ptr::null_mut(),
-    }; 8];
-    let mut i = 0;
-    while i < 4 {
-        out[i] = ffi::PyGetSetDef {
-            name: ATTR_NAMES[i].as_ptr(),
-            get: Some(get_attr),
-            set: if i == 0 { Some(set_req) } else { None },
-            doc: std::ptr::null(),
-            closure: without_provenance_mut(i),
-        };
-        i += 1;
+/// A property of the running call; `ended` once the call has returned.
+fn of_call<'py>(
+    py: Python<'py>,
+    o: &FilterObject,
+    ended: bool,
+    f: impl FnOnce(&FilterCall) -> bool,
+) -> PyResult<'py, Obj<'py>> {
+    match o.handle.get() {
+        Ok(c) => Ok(py.bool(f(c))),
+        Err(bindings::LeaseError::Ended) => Ok(py.bool(ended)),
+        Err(e) => Err(crate::request::lease_error(py, e, "filter")),
     }
-    out[4] = ffi::PyGetSetDef {
-        name: c"closed".as_ptr(),
-        get: Some(get_attr),
-        set: None,
-        doc: std::ptr::null(),
-        closure: without_provenance_mut(4),
-    };
-    out[5] = ffi::PyGetSetDef {
-        name: c"is_input".as_ptr(),
-        get: Some(get_attr),
-        set: None,
-        doc: std::ptr::null(),
-        closure: without_provenance_mut(5),
-    };
-    out[6] = ffi::PyGetSetDef {
-        name: c"softspace".as_ptr(),
-        get: Some(get_softspace),
-        set: Some(set_softspace),
-        doc: std::ptr::null(),
-        closure: std::ptr::null_mut(),
-    };
-    out
 }
 
-static GETSET: Static<[ffi::PyGetSetDef; 8]> = Static::new(getsets());
+native_attributes! {
+    GETSET, mod filter_attributes,
+    |py, slf| Ok::<_, PyErr<'_>>(&mut *(slf as *mut FilterObject));
+
+    req(o) "The request object (writable)." {
+        Ok(held(py, o, REQ))
+    }
+    => |value| {
+        let new = value.map_or(std::ptr::null_mut(), |v| v.into_ptr());
+        // SAFETY: the reference `value` gave us replaces the one held, released once.
+        unsafe { ffi::Py_XDECREF(std::mem::replace(&mut o.attrs[REQ], new)) };
+        Ok(())
+    }
+    name(o) "The filter's name." {
+        Ok(held(py, o, NAME))
+    }
+    handler(o) "The handler, as configured." {
+        Ok(held(py, o, HANDLER))
+    }
+    dir(o) "The directory the handler was configured for, or None." {
+        Ok(held(py, o, DIR))
+    }
+    closed(o) "True once the filter closed its output (or its call returned)." {
+        of_call(py, o, true, |c| c.closed.get())
+    }
+    is_input(o) "True for an input filter." {
+        of_call(py, o, false, |c| c.input.is_some())
+    }
+    softspace(o) "mod_python's writable softspace flag." {
+        py.int(i64::from(o.softspace))
+    }
+    => |value| {
+        let v = value.map(|v| v.to_i64()).transpose()?.unwrap_or(0);
+        o.softspace = c_int::try_from(v).unwrap_or(1);
+        Ok(())
+    }
+}
 
 // A filter object holds any object (`filter.req` is writable), so it takes part in garbage
 // collection: a cycle through it (`req.f = filter`) is collected, not leaked per request.
