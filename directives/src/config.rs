@@ -256,6 +256,17 @@ impl DirConfig {
         self.flag(Flag::AutoReload)
     }
 
+    /// How many global locks to create (`PythonOption mod_python.mutex_locks N`, 1 to 1024,
+    /// 8 when not set or not a number), as mod_python reads it at start-up.
+    pub fn mutex_locks(&self) -> usize {
+        self.options
+            .get("mod_python.mutex_locks")
+            .and_then(|v| v.value.as_deref())
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(8)
+            .clamp(1, 1024)
+    }
+
     /// The `PythonPath` expression, if one applies.
     pub fn python_path(&self) -> Option<&str> {
         self.python_path.as_ref().map(|p| p.value.as_str())
@@ -458,6 +469,22 @@ mod tests {
                 line: 7,
             },
         )
+    }
+
+    #[test]
+    fn mutex_locks_default_to_8_and_stay_between_1_and_1024() {
+        let with = |value: &str| {
+            let mut c = DirConfig::for_section(None);
+            let d = parse_directive("PythonOption", &format!("mod_python.mutex_locks {value}"))
+                .expect("directive");
+            c.apply(&d, &ctx_dir("/"));
+            c.mutex_locks()
+        };
+        assert_eq!(DirConfig::for_section(None).mutex_locks(), 8);
+        assert_eq!(with("4"), 4);
+        assert_eq!(with("0"), 1);
+        assert_eq!(with("5000"), 1024);
+        assert_eq!(with("many"), 8);
     }
 
     #[test]

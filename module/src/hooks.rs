@@ -33,16 +33,7 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
     });
     pyruntime::process::set_main_server(s);
     pyruntime::mod_filter::learn_providers(&module::config_tree());
-    let locks = module::server_config::<PythonModule>(s)
-        .and_then(|c| {
-            c.settings
-                .options
-                .get("mod_python.mutex_locks")
-                .and_then(|v| v.value.clone())
-        })
-        .and_then(|v| v.parse::<usize>().ok())
-        .unwrap_or(8)
-        .clamp(1, 1024);
+    let locks = module::server_config::<PythonModule>(s).map_or(8, |c| c.settings.mutex_locks());
     pyruntime::process::create_global_locks(pconf, locks);
     match init::initialize() {
         Ok(()) => {

@@ -1,6 +1,8 @@
-//! `mod_python.so`: the module Apache loads as `python_module`. Thin glue only: the
-//! directive table ([`commands`]), the hooks ([`hooks`]), and the configuration types from
-//! the `directives` crate; the work happens in `directives` and `pyruntime`.
+//! `mod_python.so`: the module Apache loads as `python_module`: the directive table
+//! ([`commands`]), the hooks ([`hooks`], with the few rules mod_python applies between
+//! phases: `PythonInitHandler` once, the checks after `PythonAuthenHandler`, the order of
+//! `PythonImport`s), and the configuration types from the `directives` crate; the rest of the
+//! work happens in `directives` and `pyruntime`.
 
 pub mod commands;
 pub mod hooks;

@@ -3,8 +3,10 @@
 //! types (`PyType_FromModuleAndSpec`) kept in the module's state (PEP 573). Nothing here is
 //! a process-global Python object, so it is sound under named sub-interpreters.
 //!
-//! The module holds: the `mp_request` and `mp_table` types, the `SERVER_RETURN` exception,
-//! `RustPanic`, and `log_error`.
+//! Its state holds the five native types (`mp_request`, `mp_table`, `mp_server`, `mp_conn`,
+//! `mp_filter`), the `SERVER_RETURN` exception and `RustPanic`; its functions are in the
+//! `MODULE_FUNCTIONS` table below (logging, server queries, the global locks, `apr_stat`,
+//! the parsed configuration tree).
 
 use crate::native::native_methods;
 use crate::native::Static;

@@ -1,7 +1,7 @@
 //! Reading the request body for `req.read`, `readline` and `readlines`: chunked bodies are
 //! de-chunked by Apache, `Expect: 100-continue` is answered on the first read, and bytes read
-//! past a line end wait in a small buffer for the next call. The GIL is released while Apache
-//! reads from the client.
+//! past a line end wait in a small buffer for the next call. (The methods that call these
+//! release the GIL around them.)
 
 use bindings::Request;
 
