@@ -142,7 +142,7 @@ impl<'py> ConnView<'py> {
 /// `slf` is an `mp_conn` object.
 unsafe fn view<'py>(py: Python<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, ConnView<'py>> {
     // SAFETY: slf is an mp_conn, so its source is initialised.
-    let source: &'py ConnSource = unsafe { &(*(slf as *mut ConnObject)).handle };
+    let source: &'py ConnSource = unsafe { &crate::native::layout::<ConnObject>(slf).handle };
     match source {
         ConnSource::Request(lease) => match lease.get() {
             Ok(r) => Ok(ConnView {
@@ -258,7 +258,7 @@ native_attributes! {
     notes(_c) "Notes of the connection (a table)." {
         // SAFETY: slf is an mp_conn; the notes cache holds a strong reference or NULL.
         let (cached, source) = unsafe {
-            let o = &mut *(slf as *mut ConnObject);
+            let o = crate::native::layout_mut::<ConnObject>(slf);
             (&mut o.notes, &*o.handle)
         };
         if cached.is_null() {
@@ -375,7 +375,7 @@ native_methods! {
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     // SAFETY: last reference gone: release the notes, drop the handle, free, release the type.
     unsafe {
-        let o = &mut *(slf as *mut ConnObject);
+        let o = crate::native::layout_mut::<ConnObject>(slf);
         ffi::Py_XDECREF(std::mem::replace(&mut o.notes, std::ptr::null_mut()));
         ManuallyDrop::drop(&mut o.handle);
         crate::native::free_object(slf);

@@ -335,6 +335,27 @@ pub(crate) unsafe fn alloc_object<'py, T>(
     Ok(obj)
 }
 
+/// The object `slf` seen as its layout `T` (the one place a `PyObject` pointer becomes our
+/// struct).
+///
+/// # Safety
+/// `slf` is an object of the heap type whose layout is `T`, alive for `'a`, and no `&mut`
+/// to it is used during `'a`.
+pub(crate) unsafe fn layout<'a, T>(slf: *mut ffi::PyObject) -> &'a T {
+    // SAFETY: per the contract; the layout starts with the PyObject header.
+    unsafe { &*(slf as *const T) }
+}
+
+/// As [`layout`], for changing the object's own fields.
+///
+/// # Safety
+/// As [`layout`], and no other reference to it is used during `'a`.
+#[allow(clippy::mut_from_ref)] // the pointer is not a reference; uniqueness is the contract
+pub(crate) unsafe fn layout_mut<'a, T>(slf: *mut ffi::PyObject) -> &'a mut T {
+    // SAFETY: per the contract.
+    unsafe { &mut *(slf as *mut T) }
+}
+
 /// Visits each non-NULL reference of `refs` (a `tp_traverse` or `m_traverse` body); stops at
 /// the first non-zero answer and returns it.
 ///

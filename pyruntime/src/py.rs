@@ -539,8 +539,9 @@ pub(crate) mod testing {
     pub(crate) fn with_python<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
         static START: std::sync::Once = std::sync::Once::new();
         START.call_once(|| {
-            // SAFETY: nothing else starts Python in a unit-test process; the GIL is released
-            // right after, for every test thread to take with PyGILState_Ensure.
+            // The GIL is released right after, for every test thread to take with
+            // PyGILState_Ensure.
+            // SAFETY: nothing else starts Python in a unit-test process.
             unsafe {
                 ffi::Py_InitializeEx(0);
                 ffi::PyEval_SaveThread();

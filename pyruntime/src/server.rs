@@ -51,7 +51,7 @@ pub(crate) fn server_of<'py>(py: Python<'py>, obj: &Obj<'py>) -> Option<&'static
 /// `slf` is an `mp_server` object.
 unsafe fn server<'a>(slf: *mut ffi::PyObject) -> &'a Server {
     // SAFETY: see the module documentation: server records outlive the child's objects.
-    unsafe { (*(slf as *mut ServerObject)).server.as_ref() }
+    unsafe { crate::native::layout::<ServerObject>(slf).server.as_ref() }
 }
 
 native_attributes! {

@@ -46,7 +46,7 @@ struct TableObject {
 unsafe fn table<'py>(py: Python<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py Table> {
     // The borrow is used only while the object (held by the caller's frame) and the GIL are held.
     // SAFETY: slf is an mp_table, so its source is initialised.
-    let source = unsafe { &*(*(slf as *mut TableObject)).source };
+    let source = unsafe { &*crate::native::layout::<TableObject>(slf).source };
     match source {
         TableSource::Owned(t) => {
             // SAFETY: the owned table lives as long as the object; see above.
@@ -274,7 +274,7 @@ unsafe extern "C" fn tp_new(
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     // SAFETY: the last reference is gone: drop the Rust source, free, release the type.
     unsafe {
-        ManuallyDrop::drop(&mut (*(slf as *mut TableObject)).source);
+        ManuallyDrop::drop(&mut crate::native::layout_mut::<TableObject>(slf).source);
         crate::native::free_object(slf);
     }
 }

@@ -94,7 +94,8 @@ impl Drop for CallGuard<'_> {
 /// `slf` is an `mp_filter`.
 unsafe fn call<'py>(py: Python<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, CallGuard<'py>> {
     // SAFETY: slf is an mp_filter, so its handle is initialised.
-    let lease: &'py Lease<FilterCall> = unsafe { &(*(slf as *mut FilterObject)).handle };
+    let object = unsafe { crate::native::layout::<FilterObject>(slf) };
+    let lease: &'py Lease<FilterCall> = &object.handle;
     let call = lease.get().map_err(|e| match e {
         bindings::LeaseError::Ended => {
             PyErr::runtime_error(py, "this filter object belongs to a call that has ended")
@@ -311,7 +312,7 @@ fn of_call<'py>(
 
 native_attributes! {
     GETSET, mod filter_attributes,
-    |py, slf| Ok::<_, PyErr<'_>>(&mut *(slf as *mut FilterObject));
+    |py, slf| Ok::<_, PyErr<'_>>(crate::native::layout_mut::<FilterObject>(slf));
 
     req(o) "The request object (writable)." {
         Ok(held(py, o, REQ))
@@ -358,14 +359,23 @@ unsafe extern "C" fn traverse(
     // SAFETY: called by the GC on an mp_filter.
     unsafe {
         let ty = ffi::Py_TYPE(slf) as *mut ffi::PyObject;
-        let refs = (*(slf as *mut FilterObject)).attrs.into_iter().chain([ty]);
+        let refs = crate::native::layout::<FilterObject>(slf)
+            .attrs
+            .into_iter()
+            .chain([ty]);
         crate::native::visit_refs(refs, visit, arg)
     }
 }
 
 unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int {
     // SAFETY: called with the GIL held on an mp_filter; each reference is released once.
-    unsafe { crate::native::release_refs((*(slf as *mut FilterObject)).attrs.iter_mut()) };
+    unsafe {
+        crate::native::release_refs(
+            crate::native::layout_mut::<FilterObject>(slf)
+                .attrs
+                .iter_mut(),
+        )
+    };
     0
 }
 
@@ -375,7 +385,7 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     unsafe {
         ffi::PyObject_GC_UnTrack(slf as *mut c_void);
         clear(slf);
-        ManuallyDrop::drop(&mut (*(slf as *mut FilterObject)).handle);
+        ManuallyDrop::drop(&mut crate::native::layout_mut::<FilterObject>(slf).handle);
         crate::native::free_object(slf);
     }
 }

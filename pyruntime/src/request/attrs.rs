@@ -259,7 +259,7 @@ unsafe fn cached<'py>(
     make: impl FnOnce() -> PyResult<'py, Obj<'py>>,
 ) -> PyResult<'py, Obj<'py>> {
     // SAFETY: slf is an mp_request; the cache holds strong references or NULL.
-    let slot = unsafe { &mut (*(slf as *mut RequestObject)).cached[i] };
+    let slot = unsafe { &mut crate::native::layout_mut::<RequestObject>(slf).cached[i] };
     if slot.is_null() {
         *slot = make()?.into_ptr();
     }

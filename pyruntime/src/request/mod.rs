@@ -265,7 +265,7 @@ fn related_request<'py>(py: Python<'py>, r: Option<&Request>) -> PyResult<'py, O
 /// `slf` is an `mp_request` object.
 unsafe fn live<'py>(py: Python<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &'py Request> {
     // SAFETY: slf is an mp_request (caller's contract), so the lease is initialised.
-    let lease: &'py RequestLease = unsafe { &(*(slf as *mut RequestObject)).lease };
+    let lease: &'py RequestLease = unsafe { &crate::native::layout::<RequestObject>(slf).lease };
     lease.get().map_err(|e| lease_error(py, e, "req"))
 }
 
@@ -275,7 +275,7 @@ unsafe fn live<'py>(py: Python<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, &
 /// `slf` is an `mp_request` object.
 unsafe fn lease_of(slf: *mut ffi::PyObject) -> Arc<RequestLease> {
     // SAFETY: slf is an mp_request (caller's contract), so the lease is initialised.
-    unsafe { Arc::clone(&(*(slf as *mut RequestObject)).lease) }
+    unsafe { Arc::clone(&crate::native::layout::<RequestObject>(slf).lease) }
 }
 
 static MEMBERS: Static<[ffi::PyMemberDef; 2]> = Static::new([
@@ -303,7 +303,7 @@ unsafe extern "C" fn traverse(
     // We visit the references it owns, then the heap type.
     // SAFETY: called by the GC on an mp_request.
     unsafe {
-        let o = &*(slf as *mut RequestObject);
+        let o = crate::native::layout::<RequestObject>(slf);
         let ty = ffi::Py_TYPE(slf) as *mut ffi::PyObject;
         let refs = std::iter::once(o.dict)
             .chain(o.cached)
@@ -315,7 +315,7 @@ unsafe extern "C" fn traverse(
 unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int {
     // SAFETY: called with the GIL held on an mp_request; each reference is released once.
     unsafe {
-        let o = &mut *(slf as *mut RequestObject);
+        let o = crate::native::layout_mut::<RequestObject>(slf);
         crate::native::release_refs(std::iter::once(&mut o.dict).chain(o.cached.iter_mut()));
     }
     0
@@ -328,7 +328,7 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
         let ty = ffi::Py_TYPE(slf);
         ffi::PyObject_GC_UnTrack(slf as *mut c_void);
         clear(slf);
-        ManuallyDrop::drop(&mut (*(slf as *mut RequestObject)).lease);
+        ManuallyDrop::drop(&mut crate::native::layout_mut::<RequestObject>(slf).lease);
         ffi::PyObject_GC_Del(slf as *mut c_void);
         ffi::Py_DECREF(ty as *mut ffi::PyObject);
     }
