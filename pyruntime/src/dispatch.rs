@@ -19,7 +19,8 @@ use std::sync::Arc;
 /// Where a call into Python comes from: what every line logged about it starts with (the
 /// directive and the handler, as in `PythonHandler mymodule`), and the log it goes to.
 pub(crate) struct CallSite<'a> {
-    pub(crate) context: String,
+    /// Made only when something is logged (the success path builds no string).
+    pub(crate) context: &'a dyn Fn() -> String,
     pub(crate) log: LogTo<'a>,
 }
 
@@ -33,11 +34,10 @@ pub(crate) enum LogTo<'a> {
 
 impl CallSite<'_> {
     fn log(&self, line: &str) {
+        let context = (self.context)();
         match self.log {
-            LogTo::Request(r) => rlog!(r, LogLevel::Err, "{}: {line}", self.context),
-            LogTo::Server(s) => {
-                bindings::slog!(Some(s), LogLevel::Err, "{}: {line}", self.context)
-            }
+            LogTo::Request(r) => rlog!(r, LogLevel::Err, "{context}: {line}"),
+            LogTo::Server(s) => bindings::slog!(Some(s), LogLevel::Err, "{context}: {line}"),
         }
     }
 }
@@ -140,12 +140,15 @@ pub fn run_handlers(r: &Request, phase: HandlerPhase) -> HookResult {
 }
 
 fn run_phase(r: &Request, call: &PhaseCall<'_>) -> HookResult {
-    let site = CallSite {
-        context: format!(
+    let context = || {
+        format!(
             "{} {}",
             call.phase.directive(),
             handler_names(call.handlers)
-        ),
+        )
+    };
+    let site = CallSite {
+        context: &context,
         log: LogTo::Request(r),
     };
     call_python(call.interpreter, &site, |py, interp| {
@@ -213,8 +216,9 @@ pub fn run_imports(
     python_path: Option<&str>,
 ) {
     for entry in imports {
+        let context = || format!("PythonImport {} ({})", entry.module, entry.origin);
         let site = CallSite {
-            context: format!("PythonImport {} ({})", entry.module, entry.origin),
+            context: &context,
             log: LogTo::Server(s),
         };
         call_python(&entry.interpreter, &site, |py, interp| {

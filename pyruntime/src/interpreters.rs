@@ -211,19 +211,18 @@ fn main_thread_state() -> *mut ffi::PyThreadState {
 
 /// This thread's thread state for `interp`, made on first use (after the main one).
 fn thread_state(interp: *mut ffi::PyInterpreterState) -> *mut ffi::PyThreadState {
+    if let Some(ts) = THREAD_STATES.with(|states| states.find(interp)) {
+        return ts;
+    }
     let main = main_thread_state();
     // SAFETY: reading the interpreter of a live thread state needs no GIL.
     if interp == unsafe { ffi::PyThreadState_GetInterpreter(main) } {
         return main;
     }
-    THREAD_STATES.with(|states| {
-        states.find(interp).unwrap_or_else(|| {
-            // SAFETY: interp is a live interpreter; no GIL needed (as above).
-            let ts = unsafe { ffi::PyThreadState_New(interp) };
-            states.insert(interp, ts, true);
-            ts
-        })
-    })
+    // SAFETY: interp is a live interpreter; no GIL needed (as for the main state).
+    let ts = unsafe { ffi::PyThreadState_New(interp) };
+    THREAD_STATES.with(|states| states.insert(interp, ts, true));
+    ts
 }
 
 /// Runs `f` attached to the interpreter `interp` on this thread, then restores what the

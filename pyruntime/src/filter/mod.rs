@@ -217,17 +217,16 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(InputMode, i64)>) -> 
     };
     // SAFETY: `call` lives on this stack frame; the lease is revoked before it returns.
     let handle = Arc::new(unsafe { Lease::new(&call) });
+    let context = || {
+        let directive = match input {
+            Some(_) => "PythonInputFilter",
+            None => "PythonOutputFilter",
+        };
+        let name = String::from_utf8_lossy(name);
+        format!("{directive} {} {name}", entry.handler)
+    };
     let site = CallSite {
-        context: format!(
-            "{} {} {}",
-            if input.is_some() {
-                "PythonInputFilter"
-            } else {
-                "PythonOutputFilter"
-            },
-            entry.handler,
-            String::from_utf8_lossy(name)
-        ),
+        context: &context,
         log: LogTo::Request(r),
     };
     let done = call_python(&interpreter, &site, |py, interp| {
