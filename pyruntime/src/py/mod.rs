@@ -11,6 +11,11 @@ use std::ffi::{c_char, CStr, CString};
 use std::marker::PhantomData;
 use std::ptr::NonNull;
 
+#[cfg(test)]
+pub(crate) mod testing;
+#[cfg(test)]
+mod tests;
+
 /// Proof that the current thread holds the GIL with some interpreter's thread state.
 /// `Copy`, but neither `Send` nor `Sync`.
 #[derive(Clone, Copy)]
@@ -527,106 +532,5 @@ impl std::fmt::Display for PyErr<'_> {
 impl std::fmt::Debug for PyErr<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         std::fmt::Display::fmt(self, f)
-    }
-}
-
-/// A Python for unit tests, started once per test process, without Apache.
-#[cfg(test)]
-pub(crate) mod testing {
-    use super::*;
-
-    /// Runs `f` attached to the test process's Python (started on first use).
-    pub(crate) fn with_python<R>(f: impl for<'py> FnOnce(Python<'py>) -> R) -> R {
-        static START: std::sync::Once = std::sync::Once::new();
-        START.call_once(|| {
-            // The GIL is released right after, for every test thread to take with
-            // PyGILState_Ensure.
-            // SAFETY: nothing else starts Python in a unit-test process.
-            unsafe {
-                ffi::Py_InitializeEx(0);
-                ffi::PyEval_SaveThread();
-            }
-        });
-        // SAFETY: Python runs; PyGILState_Ensure attaches this thread until the Release.
-        let gil = unsafe { ffi::PyGILState_Ensure() };
-        // SAFETY: attached until the Release below.
-        let r = f(unsafe { Python::assume() });
-        // SAFETY: pairs with the Ensure above.
-        unsafe { ffi::PyGILState_Release(gil) };
-        r
-    }
-
-    /// Evaluates the expression `code`.
-    pub(crate) fn eval<'py>(py: Python<'py>, code: &str) -> Obj<'py> {
-        let globals = py.dict().expect("dict");
-        py.run(&format!("result = {code}"), "<test>", &globals)
-            .unwrap_or_else(|e| panic!("{code}: {:?}", e.traceback_lines()));
-        let key = py.str("result").expect("key");
-        // SAFETY: a dict and a str key; the result is a borrowed reference or NULL.
-        let value = unsafe { ffi::PyDict_GetItem(globals.as_ptr(), key.as_ptr()) };
-        assert!(!value.is_null(), "{code}: no result");
-        // SAFETY: a live object owned by globals, which we keep.
-        unsafe { Obj::from_borrowed(py, value) }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::testing::{eval, with_python};
-
-    #[test]
-    fn strings_from_the_wire_round_trip_any_bytes() {
-        with_python(|py| {
-            let odd = b"caf\xc3\xa9 \xff\xfe end";
-            let s = py.str_from_wire(odd).expect("str");
-            assert_eq!(s.to_wire_bytes().expect("bytes"), odd);
-            assert_eq!(
-                py.str("été").expect("str").to_wire_bytes().expect("b"),
-                "été".as_bytes()
-            );
-        });
-    }
-
-    #[test]
-    fn conversions_accept_what_python_code_passes() {
-        with_python(|py| {
-            assert_eq!(eval(py, "b'abc'").to_wire_bytes().expect("bytes"), b"abc");
-            assert_eq!(
-                eval(py, "bytearray(b'xy')").to_wire_bytes().expect("ba"),
-                b"xy"
-            );
-            assert_eq!(eval(py, "42").to_i64().expect("int"), 42);
-            assert_eq!(eval(py, "True").to_i64().expect("bool"), 1);
-            assert!(eval(py, "'7'").to_i64().is_err());
-            assert!(eval(py, "3.5").to_wire_bytes().is_err());
-            assert_eq!(eval(py, "[1, 'a']").str_lossy(), "[1, 'a']");
-            assert!(eval(py, "None").is_none());
-            assert!(!eval(py, "0").is_true().expect("truth"));
-        });
-    }
-
-    #[test]
-    fn errors_carry_their_type_and_traceback() {
-        with_python(|py| {
-            let e = super::PyErr::value_error(py, "bad value");
-            let lines = e.traceback_lines();
-            assert!(
-                lines.iter().any(|l| l.contains("ValueError: bad value")),
-                "{lines:?}"
-            );
-            let globals = py.dict().expect("dict");
-            let err = py
-                .run(
-                    "def f():\n    raise KeyError('k')\nf()\n",
-                    "<test>",
-                    &globals,
-                )
-                .expect_err("raises");
-            let text = err.traceback_lines().join("\n");
-            assert!(
-                text.contains("Traceback") && text.contains("KeyError: 'k'"),
-                "{text}"
-            );
-        });
     }
 }

@@ -11,6 +11,12 @@ use std::cell::UnsafeCell;
 use std::ffi::{c_void, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
+mod declare;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use declare::{native_attributes, native_methods, native_type};
+
 /// A static C table that CPython reads (and, for `PyModuleDef`, writes once).
 #[repr(transparent)]
 pub(crate) struct Static<T>(UnsafeCell<T>);
@@ -57,167 +63,8 @@ pub(crate) const fn c_name(s: &'static str) -> &'static CStr {
     }
 }
 
-/// Declares the methods of a native type (or the functions of a module) in one place: each
-/// entry names the method once, with its arguments and docstring, and becomes a
-/// `METH_FASTCALL` entry point (panics trapped, arguments matched by name, the receiver
-/// checked) plus its line of the `PyMethodDef` table `$table`. The entry points live in the
-/// module `$module`.
-///
-/// ```ignore
-/// native_methods! {
-///     METHODS, mod table_methods, |py, slf| table(py, slf);
-///     get(t, a = ["key", "default"] / 1) "get(key, default=None): the first value of key." {
-///         ...
-///     }
-/// }
-/// ```
-/// `|py, slf| receiver` names the attachment token and the `self` pointer for every body and
-/// turns `slf` into what bodies get as their first binding (a `PyResult`, so an ended request
-/// raises before any argument is looked at); `a = [names] / n` binds the parsed [`Args`], the
-/// first `n` names being required.
-macro_rules! native_methods {
-    (
-        $(#[$meta:meta])* $vis:vis $table:ident, mod $module:ident,
-        |$py:ident, $slf:ident| $receiver:expr;
-        $(
-            $name:ident($this:pat, $a:ident = [$($arg:literal),*] / $required:literal)
-            $doc:literal $body:block
-        )*
-    ) => {
-        mod $module {
-            #[allow(unused_imports)]
-            use super::*;
-            $(
-                pub(super) unsafe extern "C" fn $name(
-                    $slf: *mut pyo3_ffi::PyObject,
-                    args: *const *mut pyo3_ffi::PyObject,
-                    nargs: pyo3_ffi::Py_ssize_t,
-                    kw: *mut pyo3_ffi::PyObject,
-                ) -> *mut pyo3_ffi::PyObject {
-                    $crate::native::trampoline(|$py| {
-                        #[allow(unused_mut)] // only methods that change the receiver need it
-                        // SAFETY: CPython calls a method with its receiver and fastcall args.
-                        let ($this, $a) = unsafe {
-                            let receiver = $receiver?;
-                            let names = [$($arg),*];
-                            let parsed = $crate::native::Args::parse(
-                                $py, stringify!($name), names, $required, args, nargs, kw,
-                            )?;
-                            (receiver, parsed)
-                        };
-                        $body
-                    })
-                }
-            )*
-        }
-        $(#[$meta])*
-        $vis static $table: $crate::native::Static<
-            [pyo3_ffi::PyMethodDef; [$(stringify!($name)),*].len() + 1],
-        > = $crate::native::Static::new([
-            $(
-                $crate::native::method(
-                    $crate::native::c_name(concat!(stringify!($name), "\0")),
-                    $module::$name,
-                    $crate::native::c_name(concat!($doc, "\0")),
-                ),
-            )*
-            $crate::native::METHODS_END,
-        ]);
-    };
-}
-pub(crate) use native_methods;
-
 /// The terminating method entry.
 pub(crate) const METHODS_END: ffi::PyMethodDef = ffi::PyMethodDef::zeroed();
-
-/// Declares the attributes of a native type in one place, as [`native_methods!`] does its
-/// methods: each entry names the attribute once, with its docstring and a getter body, and
-/// for a writable one a setter body after `=> |value|`, where `value` is the new value
-/// (`None` for `del`). The entry points live in the module `$module`, the `PyGetSetDef`
-/// table is `$table`.
-///
-/// ```ignore
-/// native_attributes! {
-///     GETSET, mod conn_attributes, |py, slf| view(py, slf);
-///     keepalive(c) "Keep-alive state." { py.int(i64::from(c.keepalive())) }
-///         => |value| { c.set_keepalive(...); Ok(()) }
-/// }
-/// ```
-macro_rules! native_attributes {
-    (
-        $(#[$meta:meta])* $vis:vis $table:ident, mod $module:ident,
-        |$py:ident, $slf:ident| $receiver:expr;
-        $(
-            $name:ident($this:pat) $doc:literal $get:block
-            $(=> |$value:ident| $set:block)?
-        )*
-    ) => {
-        mod $module {
-            #[allow(unused_imports)]
-            use super::*;
-            $(
-                pub(super) unsafe extern "C" fn $name(
-                    $slf: *mut pyo3_ffi::PyObject,
-                    _closure: *mut std::ffi::c_void,
-                ) -> *mut pyo3_ffi::PyObject {
-                    $crate::native::trampoline(|$py| {
-                        // SAFETY: CPython calls a getter with an object of its type.
-                        let $this = unsafe { $receiver }?;
-                        $get
-                    })
-                }
-            )*
-
-            /// The setters, under the names of their attributes.
-            pub(super) mod set {
-                #[allow(unused_imports)]
-                use super::*;
-                $($(
-                    pub(in super::super) unsafe extern "C" fn $name(
-                        $slf: *mut pyo3_ffi::PyObject,
-                        value: *mut pyo3_ffi::PyObject,
-                        _closure: *mut std::ffi::c_void,
-                    ) -> std::ffi::c_int {
-                        $crate::native::trampoline_int(|$py| {
-                            // SAFETY: CPython calls a setter with an object of its type.
-                            let $this = unsafe { $receiver }?;
-                            let $value = if value.is_null() {
-                                None // deletion
-                            } else {
-                                // SAFETY: a live object CPython lends us for the call.
-                                Some(unsafe { $crate::py::Obj::from_borrowed($py, value) })
-                            };
-                            $set.map(|()| 0)
-                        })
-                    }
-                )?)*
-            }
-        }
-
-        $(#[$meta])*
-        $vis static $table: $crate::native::Static<
-            [pyo3_ffi::PyGetSetDef; [$(stringify!($name)),*].len() + 1],
-        > = $crate::native::Static::new([
-            $(
-                pyo3_ffi::PyGetSetDef {
-                    name: $crate::native::c_name(concat!(stringify!($name), "\0")).as_ptr(),
-                    get: Some($module::$name),
-                    set: $crate::native::native_attributes!(@setter $module $name $($set)?),
-                    doc: $crate::native::c_name(concat!($doc, "\0")).as_ptr(),
-                    closure: std::ptr::null_mut(),
-                },
-            )*
-            $crate::native::GETSET_END,
-        ]);
-    };
-    (@setter $module:ident $name:ident) => {
-        None
-    };
-    (@setter $module:ident $name:ident $set:block) => {
-        Some($module::set::$name)
-    };
-}
-pub(crate) use native_attributes;
 
 /// The terminating attribute entry.
 pub(crate) const GETSET_END: ffi::PyGetSetDef = ffi::PyGetSetDef {
@@ -263,53 +110,6 @@ pub(crate) const fn type_spec<const N: usize>(
         slots: slots.get() as *mut ffi::PyType_Slot,
     }
 }
-
-/// Declares a heap type of `_apache` in one place: its spec (name, layout, docstring, whether
-/// Python code may make instances, whether it takes part in garbage collection), its slots,
-/// and `create_type(py, module)`, which makes the type for one `_apache` module (each
-/// interpreter has its own).
-///
-/// ```ignore
-/// native_type! {
-///     "_apache.mp_conn", ConnObject, "A client connection.", instantiable: false, gc: false,
-///     slots: [Py_tp_dealloc => dealloc, Py_tp_methods => METHODS.get()]
-/// }
-/// ```
-macro_rules! native_type {
-    (
-        $name:literal, $layout:ty, $doc:literal, instantiable: $instantiable:literal,
-        gc: $gc:literal, slots: [$($slot:ident => $f:expr),* $(,)?]
-    ) => {
-        static SLOTS: $crate::native::Static<
-            [pyo3_ffi::PyType_Slot; [$(stringify!($slot)),*].len() + 2],
-        > = $crate::native::Static::new([
-            $( $crate::native::slot(pyo3_ffi::$slot, $f as *mut std::ffi::c_void), )*
-            $crate::native::slot(
-                pyo3_ffi::Py_tp_doc,
-                $crate::native::c_name(concat!($doc, "\0")).as_ptr() as *mut std::ffi::c_void,
-            ),
-            $crate::native::SLOTS_END,
-        ]);
-
-        static SPEC: $crate::native::Static<pyo3_ffi::PyType_Spec> =
-            $crate::native::Static::new($crate::native::type_spec(
-                $crate::native::c_name(concat!($name, "\0")),
-                std::mem::size_of::<$layout>(),
-                $instantiable,
-                $gc,
-                &SLOTS,
-            ));
-
-        #[doc = concat!("Creates the `", $name, "` type for the `_apache` module `module`.")]
-        pub(crate) fn create_type<'py>(
-            py: $crate::py::Python<'py>,
-            module: &$crate::py::Obj<'py>,
-        ) -> $crate::py::PyResult<'py, $crate::py::Obj<'py>> {
-            $crate::native::create_heap_type(py, module, &SPEC)
-        }
-    };
-}
-pub(crate) use native_type;
 
 /// A new object of our heap type `ty`, whose layout is `T`, with `init` writing the fields
 /// zero is not right for, before any Python code can see the object.
@@ -543,101 +343,5 @@ pub(crate) fn create_heap_type<'py>(
             py,
             ffi::PyType_FromModuleAndSpec(module.as_ptr(), spec.get(), std::ptr::null_mut()),
         )
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Args;
-    use crate::py::testing::{eval, with_python};
-    use crate::py::{Obj, Python};
-    use pyo3_ffi as ffi;
-
-    /// Calls `Args::parse` for `f(data, flush=1)` the way CPython's fastcall does: positional
-    /// values, then the keyword values named by a tuple.
-    fn parse<'py>(
-        py: Python<'py>,
-        positional: &[Obj<'py>],
-        keywords: &[(&str, Obj<'py>)],
-    ) -> Result<Vec<Option<String>>, String> {
-        let mut values: Vec<*mut ffi::PyObject> = positional.iter().map(Obj::as_ptr).collect();
-        values.extend(keywords.iter().map(|(_, v)| v.as_ptr()));
-        let names: Vec<Obj<'py>> = keywords
-            .iter()
-            .map(|(k, _)| py.str(k).expect("k"))
-            .collect();
-        let kwnames = if keywords.is_empty() {
-            std::ptr::null_mut()
-        } else {
-            py.tuple(names).expect("tuple").into_ptr()
-        };
-        // The vector and the tuple outlive the call; nargs counts the positional values.
-        // SAFETY: fastcall arguments as CPython passes them.
-        let parsed = unsafe {
-            Args::parse(
-                py,
-                "write",
-                ["data", "flush"],
-                1,
-                values.as_ptr(),
-                positional.len() as ffi::Py_ssize_t,
-                kwnames,
-            )
-        };
-        if !kwnames.is_null() {
-            // SAFETY: the tuple made above, released once.
-            unsafe { ffi::Py_DECREF(kwnames) };
-        }
-        match parsed {
-            Ok(a) => Ok((0..2).map(|i| a.get(i).map(Obj::str_lossy)).collect()),
-            Err(e) => Err(e.traceback_lines().join("\n")),
-        }
-    }
-
-    #[test]
-    fn arguments_match_by_position_and_by_name() {
-        with_python(|py| {
-            let data = eval(py, "'x'");
-            let zero = eval(py, "0");
-            assert_eq!(
-                parse(py, std::slice::from_ref(&data), &[]),
-                Ok(vec![Some("x".into()), None])
-            );
-            assert_eq!(
-                parse(py, &[data.clone(), zero.clone()], &[]),
-                Ok(vec![Some("x".into()), Some("0".into())])
-            );
-            assert_eq!(
-                parse(py, &[], &[("flush", zero.clone()), ("data", data.clone())]),
-                Ok(vec![Some("x".into()), Some("0".into())])
-            );
-            // None counts as not given.
-            assert_eq!(
-                parse(py, &[data.clone(), eval(py, "None")], &[]),
-                Ok(vec![Some("x".into()), None])
-            );
-        });
-    }
-
-    #[test]
-    fn argument_mistakes_raise_type_errors_like_cpython() {
-        with_python(|py| {
-            let data = eval(py, "'x'");
-            let missing = parse(py, &[], &[]).expect_err("missing");
-            assert!(
-                missing.contains("TypeError") && missing.contains("'data'"),
-                "{missing}"
-            );
-            let unknown =
-                parse(py, std::slice::from_ref(&data), &[("nope", data.clone())]).expect_err("kw");
-            assert!(
-                unknown.contains("TypeError") && unknown.contains("nope"),
-                "{unknown}"
-            );
-            let many = parse(py, &[data.clone(), data.clone(), data.clone()], &[]);
-            assert!(many.expect_err("too many").contains("TypeError"));
-            let twice = parse(py, std::slice::from_ref(&data), &[("data", data.clone())]);
-            assert!(twice.expect_err("twice").contains("TypeError"));
-        });
     }
 }
