@@ -128,7 +128,7 @@ impl<'py> ConnView<'py> {
     /// The connection handler's connection, for reading and writing.
     fn handler(&self, py: Python<'py>) -> PyResult<'py, (&'py Connection, &'py DirectConn)> {
         self.handler.map(|d| (self.conn, d)).ok_or_else(|| {
-            PyErr::new_io(
+            PyErr::os_error(
                 py,
                 "read and write are for connection handlers (PythonConnectionHandler)",
             )
@@ -310,7 +310,7 @@ fn read_result<'py>(
         if bindings::module::mpm_stopping() {
             return Ok(Vec::new());
         }
-        Err(PyErr::new_io(py, &format!("Connection read error: {e}")))
+        Err(PyErr::os_error(py, &format!("Connection read error: {e}")))
     })
 }
 
@@ -369,7 +369,7 @@ native_methods! {
         let data = a.get(0).map(Obj::to_wire_bytes_obj).transpose()?;
         let data = data.as_ref().map(Obj::bytes_data).unwrap_or_default();
         with_scratch(py, c, d, |c, bb| c.write(bb, data))
-            .map_err(|e| PyErr::new_io(py, &format!("Connection write error: {e}")))?;
+            .map_err(|e| PyErr::os_error(py, &format!("Connection write error: {e}")))?;
         Ok(py.none())
     }
 }

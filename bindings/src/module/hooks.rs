@@ -42,10 +42,6 @@ impl Phase {
         Phase::Handler,
         Phase::LogTransaction,
     ];
-
-    fn from_u8(p: u8) -> Phase {
-        Phase::ALL[usize::from(p) % Phase::ALL.len()]
-    }
 }
 
 /// Where a hook runs relative to other modules' hooks (`APR_HOOK_*`).
@@ -92,7 +88,10 @@ pub enum Hook {
 unsafe extern "C" fn request_hook<M: ModuleHooks, const P: u8>(r: *mut sys::request_rec) -> c_int {
     // SAFETY: Apache passes the live request_rec to a request hook on its own thread.
     let req = unsafe { Request::from_raw(r) };
-    let phase = Phase::from_u8(P);
+    // P is `phase as u8` of a Phase (request_trampoline), so always an index of ALL.
+    let Some(&phase) = Phase::ALL.get(usize::from(P)) else {
+        return HookResult::Declined.to_raw();
+    };
     catch_unwind_or_report("request hook", HookResult::SERVER_ERROR, || {
         M::request_phase(phase, req)
     })

@@ -348,37 +348,6 @@ native_attributes! {
     }
 }
 
-// A filter object holds any object (`filter.req` is writable), so it takes part in garbage
-// collection: a cycle through it (`req.f = filter`) is collected, not leaked per request.
-unsafe extern "C" fn traverse(
-    slf: *mut ffi::PyObject,
-    visit: ffi::visitproc,
-    arg: *mut c_void,
-) -> c_int {
-    // We visit the references it owns, then the heap type.
-    // SAFETY: called by the GC on an mp_filter.
-    unsafe {
-        let ty = ffi::Py_TYPE(slf) as *mut ffi::PyObject;
-        let refs = crate::native::layout::<FilterObject>(slf)
-            .attrs
-            .into_iter()
-            .chain([ty]);
-        crate::native::visit_refs(refs, visit, arg)
-    }
-}
-
-unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int {
-    // SAFETY: called with the GIL held on an mp_filter; each reference is released once.
-    unsafe {
-        crate::native::release_refs(
-            crate::native::layout_mut::<FilterObject>(slf)
-                .attrs
-                .iter_mut(),
-        )
-    };
-    0
-}
-
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     // In order: untrack, release attributes, drop the handle, free, release the type.
     // SAFETY: the last reference is gone.
@@ -392,11 +361,12 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
 
 native_type! {
     "_apache.mp_filter", FilterObject, "A filter call: one brigade of a request's data.",
-    instantiable: false, gc: true,
+    // A filter object holds any object (`filter.req` is writable), so it takes part in
+    // garbage collection: a cycle through it (`req.f = filter`) is collected, not leaked.
+    instantiable: false,
+    gc: |o| o.attrs.iter_mut(),
     slots: [
         Py_tp_dealloc => dealloc,
-        Py_tp_traverse => traverse,
-        Py_tp_clear => clear,
         Py_tp_methods => METHODS.get(),
         Py_tp_getset => GETSET.get(),
     ]

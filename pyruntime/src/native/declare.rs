@@ -175,6 +175,43 @@ pub(crate) use native_attributes;
 /// }
 /// ```
 macro_rules! native_type {
+    // A type that takes part in garbage collection: `refs` lists (as `&mut` slots) the
+    // references an object `o` owns; `traverse` and `clear` are made from it.
+    (
+        $name:literal, $layout:ty, $doc:literal, instantiable: $instantiable:literal,
+        gc: |$o:ident| $refs:expr, slots: [$($slot:ident => $f:expr),* $(,)?]
+    ) => {
+        /// `tp_traverse`: the references the object owns, then its heap type.
+        unsafe extern "C" fn traverse(
+            slf: *mut pyo3_ffi::PyObject,
+            visit: pyo3_ffi::visitproc,
+            arg: *mut std::ffi::c_void,
+        ) -> std::ffi::c_int {
+            // SAFETY: called by the GC on an object of this type, nothing else borrowing it.
+            unsafe {
+                let $o = $crate::native::layout_mut::<$layout>(slf);
+                let ty = pyo3_ffi::Py_TYPE(slf) as *mut pyo3_ffi::PyObject;
+                $crate::native::visit_refs($refs.map(|p| *p).chain([ty]), visit, arg)
+            }
+        }
+
+        /// `tp_clear` (and the first step of `tp_dealloc`): releases the references the
+        /// object owns.
+        unsafe extern "C" fn clear(slf: *mut pyo3_ffi::PyObject) -> std::ffi::c_int {
+            // SAFETY: called with the GIL held on an object of this type; each reference is
+            // released once.
+            unsafe {
+                let $o = $crate::native::layout_mut::<$layout>(slf);
+                $crate::native::release_refs($refs);
+            }
+            0
+        }
+
+        $crate::native::native_type! {
+            $name, $layout, $doc, instantiable: $instantiable, gc: true,
+            slots: [$($slot => $f,)* Py_tp_traverse => traverse, Py_tp_clear => clear]
+        }
+    };
     (
         $name:literal, $layout:ty, $doc:literal, instantiable: $instantiable:literal,
         gc: $gc:literal, slots: [$($slot:ident => $f:expr),* $(,)?]

@@ -458,11 +458,6 @@ impl<'py> PyErr<'py> {
         unsafe { PyErr::new(py, ffi::PyExc_OSError, msg) }
     }
 
-    /// An `OSError` (mod_python raises `IOError`) with `msg`.
-    pub fn new_io(py: Python<'py>, msg: &str) -> PyErr<'py> {
-        PyErr::os_error(py, msg)
-    }
-
     /// An `IndexError`.
     pub fn index_error(py: Python<'py>, msg: &str) -> PyErr<'py> {
         // SAFETY: a builtin exception class.

@@ -26,7 +26,7 @@ use directives::{HandlerEntry, HandlerPhase};
 use methods::METHODS;
 use pyo3_ffi as ffi;
 use std::cell::{Cell, RefCell};
-use std::ffi::{c_int, c_void};
+use std::ffi::c_void;
 use std::mem::{offset_of, ManuallyDrop};
 use std::sync::Arc;
 
@@ -295,32 +295,6 @@ static MEMBERS: Static<[ffi::PyMemberDef; 2]> = Static::new([
     },
 ]);
 
-unsafe extern "C" fn traverse(
-    slf: *mut ffi::PyObject,
-    visit: ffi::visitproc,
-    arg: *mut c_void,
-) -> c_int {
-    // We visit the references it owns, then the heap type.
-    // SAFETY: called by the GC on an mp_request.
-    unsafe {
-        let o = crate::native::layout::<RequestObject>(slf);
-        let ty = ffi::Py_TYPE(slf) as *mut ffi::PyObject;
-        let refs = std::iter::once(o.dict)
-            .chain(o.cached)
-            .chain(std::iter::once(ty));
-        crate::native::visit_refs(refs, visit, arg)
-    }
-}
-
-unsafe extern "C" fn clear(slf: *mut ffi::PyObject) -> c_int {
-    // SAFETY: called with the GIL held on an mp_request; each reference is released once.
-    unsafe {
-        let o = crate::native::layout_mut::<RequestObject>(slf);
-        crate::native::release_refs(std::iter::once(&mut o.dict).chain(o.cached.iter_mut()));
-    }
-    0
-}
-
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     // In order: untrack, release references, drop the Rust field, free, release the type.
     // SAFETY: the last reference is gone.
@@ -336,11 +310,10 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
 
 native_type! {
     "_apache.mp_request", RequestObject, "The request object of mod_python.",
-    instantiable: false, gc: true,
+    instantiable: false,
+    gc: |o| std::iter::once(&mut o.dict).chain(o.cached.iter_mut()),
     slots: [
         Py_tp_dealloc => dealloc,
-        Py_tp_traverse => traverse,
-        Py_tp_clear => clear,
         Py_tp_methods => METHODS.get(),
         Py_tp_getset => GETSET.get(),
         Py_tp_members => MEMBERS.get(),
