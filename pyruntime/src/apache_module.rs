@@ -90,30 +90,6 @@ native_methods! {
         }
     }
 
-    _interpreter_switch_cost(_, a = ["name", "n"] / 1)
-        "_interpreter_switch_cost(name, n): seconds per switch (nested, fresh)."
-    {
-        // Measures what entering another interpreter costs: while attached (a thread-state
-        // swap), and from a detached thread (taking the GIL with this thread's state for it).
-        let name = a.get(0).map(Obj::str_lossy).unwrap_or_default();
-        let n = u32::try_from(a.int_or(1, 10_000)?.max(1)).unwrap_or(10_000);
-        let target = crate::interpreters::acquire(&name)
-            .map_err(|e| crate::py::PyErr::runtime_error(py, &e.to_string()))?;
-        let start = std::time::Instant::now();
-        for _ in 0..n {
-            target.enter(|_| ());
-        }
-        let nested = start.elapsed().as_secs_f64() / f64::from(n);
-        let fresh = crate::interpreters::detach(py, (), |()| {
-            let start = std::time::Instant::now();
-            for _ in 0..n {
-                target.enter(|_| ());
-            }
-            start.elapsed().as_secs_f64() / f64::from(n)
-        });
-        py.tuple(vec![py.float(nested)?, py.float(fresh)?])
-    }
-
     _stat(_, a = ["fname", "wanted"] / 2)
         "_stat(fname, wanted): apr_stat as a tuple (see apache.stat)."
     {

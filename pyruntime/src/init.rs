@@ -92,6 +92,15 @@ pub fn initialize() -> Result<(), RuntimeError> {
         {
             return Err(fail("cannot register the _apache module".into()));
         }
+        if ffi::PyImport_AppendInittab(
+            c"_apache_diagnostics".as_ptr(),
+            Some(crate::diagnostics::init_module),
+        ) != 0
+        {
+            return Err(fail(
+                "cannot register the _apache_diagnostics module".into(),
+            ));
+        }
         let mut config = std::mem::MaybeUninit::<ffi::PyConfig>::zeroed();
         ffi::PyConfig_InitPythonConfig(config.as_mut_ptr());
         let config = config.as_mut_ptr();

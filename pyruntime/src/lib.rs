@@ -7,6 +7,7 @@
 
 mod apache_module;
 mod connection;
+mod diagnostics;
 pub mod dispatch;
 pub mod embedded;
 pub mod error;

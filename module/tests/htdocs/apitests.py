@@ -458,9 +458,9 @@ def crypto(req):
 
 
 def switch_cost(req):
-    import _apache
-    nested, fresh = _apache._interpreter_switch_cost("other.interp", 20000)
-    same_nested, same_fresh = _apache._interpreter_switch_cost(req.interpreter, 20000)
+    import _apache_diagnostics
+    nested, fresh = _apache_diagnostics.interpreter_switch_cost("other.interp", 20000)
+    same_nested, same_fresh = _apache_diagnostics.interpreter_switch_cost(req.interpreter, 20000)
     req.log_error("interpreter switch cost: other %.0f ns nested, %.0f ns fresh; same %.0f ns "
                   "nested, %.0f ns fresh" % (nested * 1e9, fresh * 1e9, same_nested * 1e9, same_fresh * 1e9),
                   apache.APLOG_NOTICE)
