@@ -198,8 +198,8 @@ macro_rules! native_type {
         /// `tp_clear` (and the first step of `tp_dealloc`): releases the references the
         /// object owns.
         unsafe extern "C" fn clear(slf: *mut pyo3_ffi::PyObject) -> std::ffi::c_int {
-            // SAFETY: called with the GIL held on an object of this type; each reference is
-            // released once.
+            // Each reference is released once.
+            // SAFETY: called with the GIL held on an object of this type.
             unsafe {
                 let $o = $crate::native::layout_mut::<$layout>(slf);
                 $crate::native::release_refs($refs);
