@@ -82,6 +82,13 @@ impl ServerSpec {
         self
     }
 
+    /// The same server with Debian's mod_python 3.5 loaded instead of ours (only one of the
+    /// two may be loaded in a server).
+    pub fn with_reference_module(mut self) -> ServerSpec {
+        self.module = Some(PathBuf::from(crate::REFERENCE_MODULE));
+        self
+    }
+
     /// Sets an environment variable for the Apache processes.
     pub fn env(mut self, name: &str, value: &str) -> ServerSpec {
         self.env.push((name.to_string(), value.to_string()));

@@ -23,6 +23,9 @@ use std::time::{Duration, Instant};
 pub const APACHE: &str = "/usr/sbin/apache2";
 /// Where Debian keeps Apache's modules.
 pub const MODULES_DIR: &str = "/usr/lib/apache2/modules";
+/// The reference: Debian's mod_python 3.5 (`libapache2-mod-python`), the oracle our module is
+/// compared with.
+pub const REFERENCE_MODULE: &str = "/usr/lib/apache2/modules/mod_python.so";
 
 /// A running Apache.
 pub struct Apache {

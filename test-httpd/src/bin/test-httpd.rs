@@ -1,6 +1,7 @@
-//! `test-httpd serve --port 8080 --site DIR [--mpm event] [--module PATH]`: serves a site
-//! directory (its files become the document root, its `site.conf` is appended to the
-//! configuration) on a real Apache in the foreground until Ctrl-C.
+//! `test-httpd serve --port 8080 --site DIR [--mpm event] [--module PATH|reference|none]`:
+//! serves a site directory (its files become the document root, its `site.conf` is appended
+//! to the configuration) on a real Apache in the foreground until Ctrl-C, with our module,
+//! another build of it, Debian's mod_python 3.5 (`reference`) or none.
 
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
@@ -23,7 +24,7 @@ fn value(args: &[String], name: &str) -> Option<String> {
 
 fn run(args: &[String]) -> Result<(), String> {
     if args.first().map(String::as_str) != Some("serve") {
-        return Err("usage: test-httpd serve --site DIR [--port 8080] [--mpm event|worker|prefork] [--module PATH] [--root DIR]".into());
+        return Err("usage: test-httpd serve --site DIR [--port 8080] [--mpm event|worker|prefork] [--module PATH|reference|none] [--root DIR]".into());
     }
     let site = PathBuf::from(value(args, "--site").ok_or("--site DIR is required")?);
     let port: u16 = value(args, "--port")
@@ -45,6 +46,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let mut spec = ServerSpec::new(mpm, "");
     match value(args, "--module").as_deref() {
         Some("none") => spec.module = None,
+        Some("reference") => spec = spec.with_reference_module(),
         Some(m) => spec.module = Some(std::path::absolute(m).map_err(|e| e.to_string())?),
         None => {}
     }
