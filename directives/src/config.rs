@@ -87,9 +87,37 @@ pub struct DirConfig {
     /// `PythonPath` (a Python expression).
     pub python_path: Option<Setting<String>>,
     /// `PythonOption`s in order; a `None` value marks a removed key.
-    pub options: IndexMap<String, Setting<Option<String>>>,
+    pub options: IndexMap<OptionKey, Setting<Option<String>>>,
     /// The section's `Require` lines (read alongside mod_authz_core), for `req.requires()`.
     pub requires: Vec<RequireLine>,
+}
+
+/// A `PythonOption` key. Keys compare without regard to case, as in the APR table mod_python
+/// keeps them in (a child's `PythonOption bar` removes the parent's `BAR`); a key shows as it
+/// was first written.
+#[derive(Debug, Clone)]
+pub struct OptionKey(pub String);
+
+impl PartialEq for OptionKey {
+    fn eq(&self, other: &OptionKey) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
+}
+
+impl Eq for OptionKey {}
+
+impl std::hash::Hash for OptionKey {
+    fn hash<H: std::hash::Hasher>(&self, h: &mut H) {
+        for b in self.0.bytes() {
+            h.write_u8(b.to_ascii_lowercase());
+        }
+    }
+}
+
+impl std::fmt::Display for OptionKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 /// One `Require` line as written, with the methods it applies to.
@@ -175,7 +203,7 @@ impl DirConfig {
                     value: value.clone(),
                     origin: ctx.origin.clone(),
                 };
-                self.options.insert(key.clone(), value);
+                self.options.insert(OptionKey(key.clone()), value);
             }
             Directive::ConnectionHandler(_) | Directive::Import { .. } => {}
         }
@@ -260,7 +288,7 @@ impl DirConfig {
     /// 8 when not set or not a number), as mod_python reads it at start-up.
     pub fn mutex_locks(&self) -> usize {
         self.options
-            .get("mod_python.mutex_locks")
+            .get(&OptionKey("mod_python.mutex_locks".into()))
             .and_then(|v| v.value.as_deref())
             .and_then(|v| v.parse::<usize>().ok())
             .unwrap_or(8)
@@ -276,7 +304,7 @@ impl DirConfig {
     pub fn effective_options(&self) -> impl Iterator<Item = (&str, &str)> {
         self.options
             .iter()
-            .filter_map(|(k, v)| v.value.as_deref().map(|v| (k.as_str(), v)))
+            .filter_map(|(k, v)| v.value.as_deref().map(|v| (k.0.as_str(), v)))
     }
 
     /// The interpreter name for a request, in mod_python's order: `PythonInterpreter`, then
@@ -469,6 +497,23 @@ mod tests {
                 line: 7,
             },
         )
+    }
+
+    #[test]
+    fn option_keys_compare_without_case() {
+        let option = |c: &mut DirConfig, words: &str| {
+            let d = parse_directive("PythonOption", words).expect("directive");
+            c.apply(&d, &ctx_dir("/"));
+        };
+        let mut parent = DirConfig::for_section(Some("/a"));
+        option(&mut parent, "BAR 1");
+        option(&mut parent, "Keep 2");
+        let mut child = DirConfig::for_section(Some("/a/b"));
+        option(&mut child, "bar");
+        option(&mut child, "KEEP 3");
+        let merged = parent.merge(&child);
+        let opts: Vec<_> = merged.effective_options().collect();
+        assert_eq!(opts, [("Keep", "3")]);
     }
 
     #[test]

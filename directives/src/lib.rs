@@ -18,8 +18,8 @@ pub mod phase;
 pub mod words;
 
 pub use config::{
-    apply_directive, request_extension, DirConfig, HandlerEntry, ImportEntry, RequireLine,
-    ServerConfig, Setting,
+    apply_directive, request_extension, DirConfig, HandlerEntry, ImportEntry, OptionKey,
+    RequireLine, ServerConfig, Setting,
 };
 
 /// The name of the main interpreter.

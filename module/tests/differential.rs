@@ -188,15 +188,15 @@ fn location_handlers_skip_the_filesystem_walk() {
 /// `PythonOption` keys compare without case, as in every APR table: a child's `bar` removes
 /// the parent's `BAR`.
 #[test]
-#[ignore = "known divergence (issue 15): option keys are case-sensitive here"]
 fn option_keys_ignore_case() {
     reference_installed();
     compare(&Scenario {
         name: "option case",
         config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
                  <Directory \"@DOCROOT@\">\n  SetHandler mod_python\n  PythonHandler probe\n  \
-                 PythonOption BAR 1\n</Directory>\n\
-                 <Directory \"@DOCROOT@/sub\">\n  PythonOption bar\n</Directory>\n",
+                 PythonOption BAR 1\n  PythonOption Keep 2\n</Directory>\n\
+                 <Directory \"@DOCROOT@/sub\">\n  PythonOption bar\n  PythonOption KEEP 3\n\
+                 </Directory>\n",
         files: &[("sub/x.py", "")],
         paths: &["/sub/x.py"],
     });
