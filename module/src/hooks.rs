@@ -141,11 +141,25 @@ fn authen(r: &Request) -> HookResult {
     }
 }
 
+/// mod_python's storage shortcut, at translate-name after `PythonTransHandler`: when the
+/// handlers of the request's `<Location>` came from that section, there is no file to find,
+/// so the URI counts as translated (`OK`): no filename is set, and the filesystem walk, with
+/// its `<Directory>` sections and `.htaccess` files, finds nothing to apply.
+fn location_shortcut(r: &Request) -> HookResult {
+    match module::dir_config::<PythonModule>(r) {
+        Some(config) if config.is_location => HookResult::Ok,
+        _ => HookResult::Declined,
+    }
+}
+
 /// A request phase.
 pub fn request_phase(phase: Phase, r: &Request) -> HookResult {
     match phase {
         Phase::PostReadRequest => init_then(r, HandlerPhase::PostReadRequest),
-        Phase::TranslateName => run_handlers(r, HandlerPhase::Trans),
+        Phase::TranslateName => match run_handlers(r, HandlerPhase::Trans) {
+            HookResult::Declined => location_shortcut(r),
+            other => other,
+        },
         Phase::HeaderParser => init_then(r, HandlerPhase::HeaderParser),
         Phase::AccessChecker => run_handlers(r, HandlerPhase::Access),
         Phase::CheckUserId => authen(r),

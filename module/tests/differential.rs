@@ -172,7 +172,6 @@ fn stacked_handlers_run_while_they_return_ok() {
 /// mod_python skips the filesystem walk for a handler configured in a `<Location>`: no
 /// filename, and Directory sections do not apply.
 #[test]
-#[ignore = "known divergence (issue 15): the <Location> shortcut is not implemented"]
 fn location_handlers_skip_the_filesystem_walk() {
     reference_installed();
     compare(&Scenario {

@@ -57,6 +57,7 @@ PythonAutoReload On
 </Directory>
 <Location /loc>
     SetHandler mod_python
+    PythonPath "sys.path + ['@ROOT@/lib']"
     PythonHandler show::loc
     PythonOption level location
     PythonInterpreter located

@@ -3,7 +3,9 @@
 //! this order, `<Directory>` sections from the shortest path down, each directory's
 //! `.htaccess` after its sections (when `AllowOverride` is not `None`), regex directory
 //! sections, `<Files>` sections, and `<Location>` sections, main server's before the
-//! virtual host's.
+//! virtual host's. As in mod_python, when the handlers come from a `<Location>` (its
+//! `d_is_location`), the filesystem walk is skipped: no file, no `<Directory>`, `<Files>` or
+//! `.htaccess`.
 
 use super::glob::{fnmatch, has_wildcards};
 use super::site::{python, SectionDef, SectionKind, ServerDef, Site};
@@ -215,11 +217,29 @@ pub fn explain(site: &Site, req: &RequestFacts) -> Explanation {
         .and_then(|v| v.access_file_name.clone())
         .or_else(|| site.main.access_file_name.clone())
         .unwrap_or_else(|| ".htaccess".to_string());
-    let file = req.file.clone().or_else(|| {
-        document_root
-            .as_ref()
-            .map(|root| PathBuf::from(format!("{}{}", root.trim_end_matches('/'), req.url)))
-    });
+    let locations: Vec<&SectionDef> = servers
+        .iter()
+        .flat_map(|s| s.sections.iter())
+        .filter(|s| {
+            matches!(s.kind, SectionKind::Location | SectionKind::LocationMatch)
+                && location_matches(s, &req.url)
+        })
+        .collect();
+    // mod_python answers translate-name itself when the <Location> config (walked before
+    // translate-name) says its handlers come from a <Location>.
+    let location_shortcut = locations
+        .iter()
+        .fold(base.clone(), |c, s| c.merge(&s.config))
+        .is_location;
+    let file = if location_shortcut {
+        None
+    } else {
+        req.file.clone().or_else(|| {
+            document_root
+                .as_ref()
+                .map(|root| PathBuf::from(format!("{}{}", root.trim_end_matches('/'), req.url)))
+        })
+    };
     let mut walker = Walker {
         config: base,
         files: Vec::new(),
@@ -289,10 +309,7 @@ pub fn explain(site: &Site, req: &RequestFacts) -> Explanation {
             }
         }
     }
-    for s in servers.iter().flat_map(|s| s.sections.iter()).filter(|s| {
-        matches!(s.kind, SectionKind::Location | SectionKind::LocationMatch)
-            && location_matches(s, &req.url)
-    }) {
+    for s in locations {
         walker.apply(s);
     }
     Explanation {
