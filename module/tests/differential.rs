@@ -215,3 +215,35 @@ fn interpreter_per_directive() {
         paths: &["/a/x.py"],
     });
 }
+
+const COMPAT_PROBE: &str = r#"
+from mod_python import apache
+from mod_python.python22 import *
+import mod_python
+import mod_python.version
+
+def handler(req):
+    req.content_type = "text/plain"
+    req.write("interpreter=%s\n" % req.interpreter)
+    req.write("version module=%s has version=%s\n" % (
+        type(mod_python.version).__name__, hasattr(mod_python.version, "version")))
+    req.write("mp_version is str=%s\n" % isinstance(mod_python.mp_version, str))
+    req.write("magic=%s %s\n" % (apache.MODULE_MAGIC_NUMBER_MAJOR,
+                                apache.MODULE_MAGIC_NUMBER_MINOR > 0))
+    return apache.OK
+"#;
+
+/// What old code and upstream's tests import: `mod_python.python22`, `mod_python.version` as a
+/// module, and the module magic number of the httpd headers (not 0).
+#[test]
+fn compatibility_modules_and_magic_number() {
+    reference_installed();
+    compare(&Scenario {
+        name: "compat modules",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 <Location /c>\n  SetHandler mod_python\n  PythonHandler compat_probe\n\
+                 </Location>\n",
+        files: &[("compat_probe.py", COMPAT_PROBE)],
+        paths: &["/c"],
+    });
+}

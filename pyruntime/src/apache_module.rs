@@ -313,6 +313,10 @@ unsafe extern "C" fn exec_module(module: *mut ffi::PyObject) -> c_int {
         m.setattr("mp_filter", &filter_type)?;
         m.setattr("SERVER_RETURN", &server_return)?;
         m.setattr("RustPanic", &rust_panic)?;
+        // The httpd this module was built against, as mod_python reports it.
+        let (major, minor) = bindings::module::module_magic_number();
+        m.setattr("MODULE_MAGIC_NUMBER_MAJOR", &py.int(i64::from(major))?)?;
+        m.setattr("MODULE_MAGIC_NUMBER_MINOR", &py.int(i64::from(minor))?)?;
         state.request_type = request_type.into_ptr();
         state.table_type = table_type.into_ptr();
         state.server_type = server_type.into_ptr();

@@ -51,3 +51,12 @@ pub fn module_loaded(name: &str) -> bool {
     // SAFETY: ap_find_linked_module only reads the module list.
     unsafe { !sys::ap_find_linked_module(c.as_ptr()).is_null() }
 }
+
+/// The module magic number of the httpd headers this module was built with (major, minor):
+/// the API version `LoadModule` checks.
+pub fn module_magic_number() -> (u32, u32) {
+    (
+        sys::MODULE_MAGIC_NUMBER_MAJOR,
+        sys::MODULE_MAGIC_NUMBER_MINOR,
+    )
+}

@@ -4,7 +4,8 @@ This package is compiled into mod_python.so and served to every interpreter by t
 module itself, so it is always the one that matches the native code.
 """
 
-version = "3.5.0"
-mp_version = version
+from . import version
+
+mp_version = version.version
 
 __all__ = ["apache", "cgihandler", "psp", "publisher", "util", "python22", "version"]

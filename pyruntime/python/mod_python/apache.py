@@ -29,8 +29,8 @@ _global_unlock = _apache._global_unlock
 interpreter = None   # set by the module for each interpreter
 main_server = _apache._main_server()
 
-MODULE_MAGIC_NUMBER_MAJOR = 20120211
-MODULE_MAGIC_NUMBER_MINOR = 0
+MODULE_MAGIC_NUMBER_MAJOR = _apache.MODULE_MAGIC_NUMBER_MAJOR
+MODULE_MAGIC_NUMBER_MINOR = _apache.MODULE_MAGIC_NUMBER_MINOR
 
 
 config_tree = _apache.config_tree
