@@ -204,7 +204,7 @@ def handler(req):
         sorted(opts.items()),
         conf.get("PythonDebug"),
         apache.__file__,
-        mod_python.version,
+        mod_python.version.version,
         sys.argv,
     ))
     return apache.OK
