@@ -247,3 +247,32 @@ fn compatibility_modules_and_magic_number() {
         paths: &["/c"],
     });
 }
+
+const EXTENSION_PROBE: &str = r#"
+from mod_python import apache
+
+def handler(req):
+    req.content_type = "text/plain"
+    req.write("interpreter=%s\nextension=%r\nphase=%s\n" % (
+        req.interpreter, req.extension, req.phase))
+    return apache.OK
+"#;
+
+/// `req.extension`: the extension of a `| .ext` list that matched, else None (never missing).
+#[test]
+fn request_extension_is_none_unless_an_extension_list_matched() {
+    reference_installed();
+    compare(&Scenario {
+        name: "req.extension",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 <Directory \"@DOCROOT@\">\n  SetHandler mod_python\n  \
+                 PythonHandler ext_probe | .py\n</Directory>\n\
+                 <Directory \"@DOCROOT@/plain\">\n  PythonHandler ext_probe\n</Directory>\n",
+        files: &[
+            ("ext_probe.py", EXTENSION_PROBE),
+            ("x.py", ""),
+            ("plain/x.txt", ""),
+        ],
+        paths: &["/x.py", "/plain/x.txt"],
+    });
+}
