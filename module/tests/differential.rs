@@ -276,3 +276,39 @@ fn request_extension_is_none_unless_an_extension_list_matched() {
         paths: &["/x.py", "/plain/x.txt"],
     });
 }
+
+const CGI_PROBE: &str = r#"
+from mod_python import apache
+
+SHOWN = ["GATEWAY_INTERFACE", "SERVER_PROTOCOL", "REQUEST_METHOD", "QUERY_STRING",
+         "REQUEST_URI", "SCRIPT_NAME", "PATH_INFO", "SERVER_NAME", "SERVER_ADDR",
+         "REMOTE_ADDR", "DOCUMENT_ROOT", "SCRIPT_FILENAME",
+         "HTTP_HOST", "PATH_TRANSLATED"]
+VARYING = ["SERVER_PORT", "REMOTE_PORT"]
+
+def handler(req):
+    req.add_cgi_vars()
+    env = req.subprocess_env
+    req.content_type = "text/plain"
+    lines = ["interpreter=%s" % req.interpreter]
+    lines += ["%s=%s" % (k, env.get(k)) for k in SHOWN]
+    lines += ["%s set=%s" % (k, bool(env.get(k))) for k in VARYING]
+    req.write("\n".join(lines).replace(str(req.connection.local_addr[1]), "PORT"))
+    return apache.OK
+"#;
+
+/// `req.add_cgi_vars()` adds the request's CGI variables and the common ones
+/// (`SERVER_PORT`, `SERVER_NAME`, `REMOTE_ADDR`, `DOCUMENT_ROOT`, ...), as a WSGI bridge
+/// needs them.
+#[test]
+fn add_cgi_vars_adds_the_common_variables() {
+    reference_installed();
+    compare(&Scenario {
+        name: "add_cgi_vars",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 <Directory \"@DOCROOT@\">\n  SetHandler mod_python\n  PythonHandler cgi_probe\n\
+                 </Directory>\n",
+        files: &[("cgi_probe.py", CGI_PROBE), ("app.py", "")],
+        paths: &["/app.py", "/app.py/extra/path?a=1&b=2"],
+    });
+}

@@ -9,10 +9,39 @@ impl Request {
         crate::FileInfo::from_raw(&self.rec().finfo)
     }
 
-    /// Adds the CGI variables to `subprocess_env` (`ap_add_cgi_vars`).
-    pub fn add_cgi_vars(&self) {
-        // SAFETY: a live request on Apache's thread.
-        unsafe { sys::ap_add_cgi_vars(self.as_raw()) }
+    /// Adds the CGI variables to `subprocess_env` as mod_python's `req.add_cgi_vars()` does:
+    /// the request's own (`GATEWAY_INTERFACE`, `SERVER_PROTOCOL`, `REQUEST_METHOD`,
+    /// `QUERY_STRING`, `REQUEST_URI`, `SCRIPT_NAME`, `PATH_INFO`) and the common ones
+    /// (`ap_add_common_vars`: `SERVER_NAME`, `SERVER_PORT`, `REMOTE_ADDR`, `DOCUMENT_ROOT`,
+    /// the headers, ...), without httpd's `ap_add_cgi_vars` subrequest for
+    /// `PATH_TRANSLATED`.
+    ///
+    /// # Errors
+    /// A value with a NUL byte (not possible for what httpd parsed).
+    pub fn add_cgi_vars(&self) -> Result<(), AprError> {
+        let env = self.subprocess_env();
+        env.set(b"GATEWAY_INTERFACE", b"CGI/1.1")?;
+        env.set(b"SERVER_PROTOCOL", self.protocol().unwrap_or(b""))?;
+        env.set(b"REQUEST_METHOD", self.method().unwrap_or(b""))?;
+        env.set(
+            b"QUERY_STRING",
+            self.field(RequestField::Args).unwrap_or(b""),
+        )?;
+        let uri = self.field(RequestField::Uri).unwrap_or(b"");
+        env.set(b"REQUEST_URI", uri)?;
+        match self.field(RequestField::PathInfo).filter(|p| !p.is_empty()) {
+            None => env.set(b"SCRIPT_NAME", uri)?,
+            Some(path_info) => {
+                let r = self.rec();
+                // SAFETY: uri and path_info are the request's NUL-terminated strings.
+                let start = unsafe { sys::ap_find_path_info(r.uri, r.path_info) };
+                let start = usize::try_from(start).unwrap_or(0).min(uri.len());
+                env.set(b"SCRIPT_NAME", &uri[..start])?;
+                env.set(b"PATH_INFO", path_info)?;
+            }
+        }
+        self.add_common_vars();
+        Ok(())
     }
 
     /// Adds the common CGI variables to `subprocess_env` (`ap_add_common_vars`).

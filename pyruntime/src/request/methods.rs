@@ -502,8 +502,8 @@ native_methods! {
     add_cgi_vars(r, _a = [] / 0)
         "add_cgi_vars(): CGI variables into subprocess_env."
     {
-        // It runs a subrequest (whose phases may enter Python again): without the GIL.
-        detach(py, r, |r| r.add_cgi_vars());
+        r.add_cgi_vars()
+            .map_err(|_| PyErr::value_error(py, "a CGI variable contains a NUL byte"))?;
         Ok(py.none())
     }
 
