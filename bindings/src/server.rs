@@ -57,6 +57,60 @@ impl Server {
         self.rec().defn_line_number
     }
 
+    /// `ServerAdmin`.
+    pub fn server_admin(&self) -> Option<&[u8]> {
+        // SAFETY: a NUL-terminated string in the configuration pool.
+        unsafe { opt_bytes(self.rec().server_admin) }
+    }
+
+    /// The `ErrorLog` as written.
+    pub fn error_fname(&self) -> Option<&[u8]> {
+        // SAFETY: a NUL-terminated string in the configuration pool.
+        unsafe { opt_bytes(self.rec().error_fname) }
+    }
+
+    /// The server's `LogLevel` (the level of its main log, `APLOG_*`).
+    pub fn log_level(&self) -> i32 {
+        self.rec().log.level
+    }
+
+    /// `Timeout` and `KeepAliveTimeout`, in microseconds.
+    pub fn timeouts(&self) -> (i64, i64) {
+        let r = self.rec();
+        (r.timeout, r.keep_alive_timeout)
+    }
+
+    /// `MaxKeepAliveRequests` and `KeepAlive` (1 on).
+    pub fn keep_alive(&self) -> (i32, i32) {
+        let r = self.rec();
+        (r.keep_alive_max, r.keep_alive)
+    }
+
+    /// `ServerPath` and its length.
+    pub fn path(&self) -> (Option<&[u8]>, i32) {
+        let r = self.rec();
+        // SAFETY: a NUL-terminated string in the configuration pool.
+        (unsafe { opt_bytes(r.path) }, r.pathlen)
+    }
+
+    /// `ServerAlias` names, without and with wildcards.
+    pub fn names(&self) -> (Vec<&[u8]>, Vec<&[u8]>) {
+        let r = self.rec();
+        // SAFETY: arrays of strings in the configuration pool.
+        unsafe {
+            (
+                crate::strings::string_array(r.names),
+                crate::strings::string_array(r.wild_names),
+            )
+        }
+    }
+
+    /// `LimitRequestLine`, `LimitRequestFieldSize`, `LimitRequestFields`.
+    pub fn request_limits(&self) -> (i32, i32, i32) {
+        let r = self.rec();
+        (r.limit_req_line, r.limit_req_fieldsize, r.limit_req_fields)
+    }
+
     /// The next server in the list (main server first, then the virtual hosts).
     pub fn next(&self) -> Option<&Server> {
         let n = self.rec().next;

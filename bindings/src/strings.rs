@@ -21,3 +21,19 @@ pub(crate) unsafe fn opt_bytes<'a>(p: *const c_char) -> Option<&'a [u8]> {
 pub(crate) fn c_string(bytes: &[u8]) -> Result<CString, crate::AprError> {
     CString::new(bytes).map_err(|_| crate::AprError::InteriorNul)
 }
+
+/// The C strings of an APR array (`apr_array_header_t` of `char *`); empty for NULL.
+///
+/// # Safety
+/// `a` is NULL or a live APR array of NUL-terminated strings that all live for `'a`.
+pub(crate) unsafe fn string_array<'a>(a: *const crate::sys::apr_array_header_t) -> Vec<&'a [u8]> {
+    if a.is_null() {
+        return Vec::new();
+    }
+    // SAFETY: per the contract: nelts strings at elts.
+    unsafe {
+        let n = usize::try_from((*a).nelts).unwrap_or(0);
+        let elts = (*a).elts as *const *const std::ffi::c_char;
+        (0..n).filter_map(|i| opt_bytes(*elts.add(i))).collect()
+    }
+}

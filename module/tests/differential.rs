@@ -312,3 +312,38 @@ fn add_cgi_vars_adds_the_common_variables() {
         paths: &["/app.py", "/app.py/extra/path?a=1&b=2"],
     });
 }
+
+const SERVER_PROBE: &str = r#"
+from mod_python import apache
+
+NAMES = ["server_hostname", "port", "is_virtual", "server_admin", "error_fname", "loglevel",
+         "timeout", "keep_alive_timeout", "keep_alive_max", "keep_alive", "path", "pathlen",
+         "names", "wild_names", "limit_req_line", "limit_req_fieldsize", "limit_req_fields",
+         "my_generation"]
+
+def handler(req):
+    s = req.server
+    req.content_type = "text/plain"
+    lines = ["interpreter=%s" % req.interpreter]
+    lines += ["%s=%r" % (n, getattr(s, n)) for n in NAMES]
+    lines.append("next=%s" % (s.next.server_hostname if s.next else None))
+    req.write("\n".join(lines))
+    return apache.OK
+"#;
+
+/// The server object's members, as mod_python 3.5 gives them.
+#[test]
+fn server_object_members() {
+    reference_installed();
+    compare(&Scenario {
+        name: "server members",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\nServerAdmin admin@example.com\n\
+                 Timeout 42\nKeepAliveTimeout 3\nMaxKeepAliveRequests 7\nLimitRequestLine 4000\n\
+                 <Location /s>\n  SetHandler mod_python\n  PythonHandler server_probe\n\
+                 </Location>\n\
+                 <VirtualHost *>\n  ServerName v.test\n  ServerAlias w.test *.v.test\n\
+                 </VirtualHost>\n",
+        files: &[("server_probe.py", SERVER_PROBE)],
+        paths: &["/s"],
+    });
+}

@@ -72,6 +72,58 @@ native_attributes! {
     defn_line_number(s) "Line where the server was defined." {
         py.int(i64::from(s.defn_line_number()))
     }
+    server_admin(s) "ServerAdmin." {
+        py.opt_str_from_wire(s.server_admin())
+    }
+    error_fname(s) "The ErrorLog as written." {
+        py.opt_str_from_wire(s.error_fname())
+    }
+    loglevel(s) "LogLevel (an APLOG_* number)." {
+        py.int(i64::from(s.log_level()))
+    }
+    timeout(s) "Timeout, in seconds." {
+        py.float(s.timeouts().0 as f64 / 1_000_000.0)
+    }
+    keep_alive_timeout(s) "KeepAliveTimeout, in seconds." {
+        py.float(s.timeouts().1 as f64 / 1_000_000.0)
+    }
+    keep_alive_max(s) "MaxKeepAliveRequests." {
+        py.int(i64::from(s.keep_alive().0))
+    }
+    keep_alive(s) "KeepAlive (1 on)." {
+        py.int(i64::from(s.keep_alive().1))
+    }
+    path(s) "ServerPath." {
+        py.opt_str_from_wire(s.path().0)
+    }
+    pathlen(s) "The length of ServerPath." {
+        py.int(i64::from(s.path().1))
+    }
+    names(s) "ServerAlias names without wildcards." {
+        py.str_tuple(s.names().0)
+    }
+    wild_names(s) "ServerAlias names with wildcards." {
+        py.str_tuple(s.names().1)
+    }
+    limit_req_line(s) "LimitRequestLine." {
+        py.int(i64::from(s.request_limits().0))
+    }
+    limit_req_fieldsize(s) "LimitRequestFieldSize." {
+        py.int(i64::from(s.request_limits().1))
+    }
+    limit_req_fields(s) "LimitRequestFields." {
+        py.int(i64::from(s.request_limits().2))
+    }
+    next(s) "The next server of the configuration, or None." {
+        match s.next() {
+            // SAFETY: slf's type belongs to an _apache module.
+            Some(n) => new_server_object(py, unsafe { crate::apache_module::state_of(slf) }.server_type, n),
+            None => Ok(py.none()),
+        }
+    }
+    my_generation(_s) "The configuration generation of this child." {
+        py.int(i64::from(bindings::module::mpm_generation()))
+    }
 }
 
 native_methods! {

@@ -21,7 +21,7 @@ pub use conftree::{config_tree, ConfigNode};
 pub use hooks::{register_input_filter, register_output_filter, Hook, HookOrder, Phase};
 pub use server_state::{
     add_version_component, config_define_exists, in_config_test_pass, module_loaded,
-    module_magic_number, mpm_query, mpm_stopping,
+    module_magic_number, mpm_generation, mpm_query, mpm_stopping,
 };
 
 use crate::error::HookResult;

@@ -60,3 +60,8 @@ pub fn module_magic_number() -> (u32, u32) {
         sys::MODULE_MAGIC_NUMBER_MINOR,
     )
 }
+
+/// The configuration generation this process serves (`AP_MPMQ_GENERATION`), 0 if unknown.
+pub fn mpm_generation() -> i32 {
+    mpm_query(sys::AP_MPMQ_GENERATION as i32).unwrap_or(0)
+}

@@ -159,15 +159,8 @@ impl Request {
     }
 
     fn string_array(&self, a: *mut sys::apr_array_header_t) -> Vec<&[u8]> {
-        if a.is_null() {
-            return Vec::new();
-        }
-        // SAFETY: an APR array of C strings in the request pool.
-        unsafe {
-            let n = usize::try_from((*a).nelts).unwrap_or(0);
-            let elts = (*a).elts as *const *const std::ffi::c_char;
-            (0..n).filter_map(|i| self.bytes(*elts.add(i))).collect()
-        }
+        // SAFETY: an APR array of C strings in the request pool, which outlives &self.
+        unsafe { crate::strings::string_array(a) }
     }
 
     /// `r->content_languages`.

@@ -71,6 +71,15 @@ impl<'py> Python<'py> {
     }
 
     /// `str` from wire bytes, or `None` for a missing value.
+    /// A tuple of `str`s from wire bytes.
+    pub fn str_tuple(self, items: Vec<&[u8]>) -> PyResult<'py, Obj<'py>> {
+        let items = items
+            .into_iter()
+            .map(|s| self.str_from_wire(s))
+            .collect::<PyResult<'py, Vec<_>>>()?;
+        self.tuple(items)
+    }
+
     /// A `str` of `s`, or `None`.
     pub fn opt_str(self, s: Option<&str>) -> PyResult<'py, Obj<'py>> {
         match s {

@@ -220,14 +220,6 @@ fn to_latin1<'py>(value: &Obj<'py>) -> PyResult<'py, Vec<u8>> {
     value.to_wire_bytes()
 }
 
-fn strings_tuple<'py>(py: Python<'py>, items: Vec<&[u8]>) -> PyResult<'py, Obj<'py>> {
-    let items = items
-        .into_iter()
-        .map(|s| py.str_from_wire(s))
-        .collect::<PyResult<'py, Vec<_>>>()?;
-    py.tuple(items)
-}
-
 fn parsed_uri<'py>(py: Python<'py>, r: &Request) -> PyResult<'py, Obj<'py>> {
     let parts = r.parsed_uri();
     let mut items = Vec::with_capacity(9);
@@ -304,9 +296,9 @@ unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> 
                 ]),
                 None => Ok(py.none()),
             },
-            Kind::ContentLanguages => strings_tuple(py, r.content_languages()),
-            Kind::AllowedXmethods => strings_tuple(py, r.allowed_xmethods()),
-            Kind::AllowedMethods => strings_tuple(py, r.allowed_methods()),
+            Kind::ContentLanguages => py.str_tuple(r.content_languages()),
+            Kind::AllowedXmethods => py.str_tuple(r.allowed_xmethods()),
+            Kind::AllowedMethods => py.str_tuple(r.allowed_methods()),
             Kind::Server => {
                 // SAFETY: slf is an mp_request.
                 unsafe {
