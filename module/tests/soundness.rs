@@ -24,19 +24,6 @@ fn start_perturbed(mpm: Mpm, config: &str, files: &[(&str, &str)], modules: &[&s
     Apache::start(&spec).unwrap_or_else(|e| panic!("Apache did not start: {e}"))
 }
 
-/// Lines that show a child died or Python aborted.
-fn crash_lines(log: &str) -> Vec<&str> {
-    log.lines()
-        .filter(|l| {
-            l.contains("Segmentation fault")
-                || l.contains("exit signal")
-                || l.contains("Fatal Python error")
-                || l.contains("double free")
-                || l.contains("corrupted")
-        })
-        .collect()
-}
-
 /// Sends `count` GETs spread over `paths` from 4 clients at once, then stops Apache; checks
 /// that every answer was `200 expect` and that no child crashed; returns the error log.
 fn hammer_then_stop(
@@ -76,7 +63,11 @@ fn hammer_then_stop(
         "{:?}\n{log}",
         &wrong[..wrong.len().min(5)]
     );
-    assert!(crash_lines(&log).is_empty(), "{:?}", crash_lines(&log));
+    assert!(
+        common::crash_lines(&log).is_empty(),
+        "{:?}",
+        common::crash_lines(&log)
+    );
     log
 }
 
@@ -231,7 +222,7 @@ fn main_interpreter_stays_interpreter_zero_after_a_sub_interpreter_on_the_same_t
     assert_ne!(answers[1].split(' ').nth(1), Some("0"), "{answers:?}");
     assert_eq!(answers[2], "main_interpreter 0 0", "{answers:?}\n{log}");
     assert_eq!(answers[4], "main_interpreter 0 0", "{answers:?}\n{log}");
-    assert!(crash_lines(&log).is_empty(), "{log}");
+    assert!(common::crash_lines(&log).is_empty(), "{log}");
 }
 
 const THREAD_PROBE: &str = r#"
@@ -301,7 +292,7 @@ fn python_threads_using_the_request_get_a_clear_error() {
                 );
             }
         }
-        assert!(crash_lines(&apache.error_log()).is_empty());
+        assert!(common::crash_lines(&apache.error_log()).is_empty());
     }
 }
 
@@ -352,63 +343,4 @@ fn cycles_through_filter_objects_are_collected() {
         left < 5,
         "{left} request objects still alive after 30 requests"
     );
-}
-
-const H2_PROBE: &str = r#"
-from mod_python import apache
-import threading
-
-def handler(req):
-    req.content_type = "text/plain"
-    req.write("h2 %s %s" % (req.interpreter, req.protocol))
-    return apache.OK
-"#;
-
-/// mod_http2 serves requests on worker threads it starts and stops (`H2MaxWorkerIdleSeconds`):
-/// the Python thread states of a worker are deleted when it ends, and requests after that, on
-/// new workers, are served as before.
-#[test]
-fn http2_workers_that_end_release_their_thread_states() {
-    let config = "Protocols h2c http/1.1\nH2Direct on\nH2MinWorkers 1\nH2MaxWorkers 6\n\
-                  H2MaxWorkerIdleSeconds 1\nServerLimit 1\n\
-                  PythonPath \"['@DOCROOT@'] + sys.path\"\n\
-                  <Location /h2>\n  SetHandler mod_python\n  PythonInterpreter h2named\n  \
-                  PythonHandler h2_probe\n</Location>\n";
-    let apache =
-        common::start_with_modules(Mpm::Event, config, &[("h2_probe.py", H2_PROBE)], &["http2"]);
-    // One curl per request (curl 7.88 fails a second request on a prior-knowledge h2c
-    // connection, with or without this module), all at once.
-    let burst = || {
-        let children: Vec<_> = (0..24)
-            .map(|i| {
-                std::process::Command::new("curl")
-                    .args(["-sS", "--http2-prior-knowledge", "--max-time", "20"])
-                    .arg(format!("{}/h2?{i}", apache.base_url()))
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .expect("curl")
-            })
-            .collect();
-        let mut answers = String::new();
-        for child in children {
-            let out = child.wait_with_output().expect("curl output");
-            answers.push_str(&String::from_utf8_lossy(&out.stdout));
-            answers.push_str(&String::from_utf8_lossy(&out.stderr));
-            answers.push('\n');
-        }
-        answers
-    };
-    for round in 0..3 {
-        let answers = burst();
-        let ok = answers
-            .lines()
-            .filter(|l| *l == "h2 h2named HTTP/2.0")
-            .count();
-        assert_eq!(ok, 24, "round {round}: {answers}\n{}", apache.error_log());
-        // Idle workers end after a second.
-        std::thread::sleep(std::time::Duration::from_millis(2500));
-    }
-    let log = apache.error_log();
-    assert!(crash_lines(&log).is_empty(), "{log}");
 }

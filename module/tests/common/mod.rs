@@ -61,3 +61,16 @@ pub fn get(apache: &Apache, path: &str) -> test_httpd::Response {
         .get(path)
         .unwrap_or_else(|e| panic!("GET {path}: {e}\n{}", apache.error_log()))
 }
+
+/// Lines of an error log that show a child died or Python aborted.
+pub fn crash_lines(log: &str) -> Vec<&str> {
+    log.lines()
+        .filter(|l| {
+            l.contains("Segmentation fault")
+                || l.contains("exit signal")
+                || l.contains("Fatal Python error")
+                || l.contains("double free")
+                || l.contains("corrupted")
+        })
+        .collect()
+}
