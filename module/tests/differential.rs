@@ -347,3 +347,41 @@ fn server_object_members() {
         paths: &["/s"],
     });
 }
+
+const TABLE_PROBE: &str = r#"
+from mod_python import apache
+
+class Headers(apache.table):
+    pass
+
+def handler(req):
+    req.content_type = "text/plain"
+    t = Headers()
+    t.add("a", "1")
+    t.add("b", "2")
+    t.add("c", "3")
+    lines = ["interpreter=%s" % req.interpreter,
+             "subclass=%s %s" % (isinstance(t, apache.table), sorted(t.items())),
+             "popitem=%r" % (t.popitem(),),
+             "eq=%s %s" % (apache.table({"x": "1"}) == apache.table({"x": "1"}),
+                           apache.table({"x": "1"}) == apache.table({"x": "2"})),
+             "copy=%r" % (sorted(apache.table({"k": "v"}).copy().items()),)]
+    req.write("\n".join(lines))
+    return apache.OK
+"#;
+
+/// Tables can be subclassed, `popitem` returns the first pair, `==` compares entries.
+/// (What is left after `popitem`, and the type a subclass makes, differ on purpose: see
+/// docs/compat.md.)
+#[test]
+fn tables_subclass_popitem_and_compare() {
+    reference_installed();
+    compare(&Scenario {
+        name: "tables",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 <Location /t>\n  SetHandler mod_python\n  PythonHandler table_probe\n\
+                 </Location>\n",
+        files: &[("table_probe.py", TABLE_PROBE)],
+        paths: &["/t"],
+    });
+}

@@ -273,7 +273,7 @@ native_attributes! {
                     RequestTable::ConnectionNotes,
                 )?,
                 ConnSource::Direct(_) => {
-                    crate::table::new_owned_table(py, state.table_type, Vec::new())?
+                    crate::table::new_owned_table(py, state.table_type, [("", ""); 0])?
                 }
             };
             *cached = table.into_ptr();

@@ -142,7 +142,7 @@ native_methods! {
     get_options(s, _a = [] / 0)
         "get_options(): the server-level PythonOption table."
     {
-        let entries = crate::server_config(s)
+        let entries: Vec<(String, String)> = crate::server_config(s)
             .map(|c| {
                 c.settings
                     .effective_options()

@@ -90,17 +90,18 @@ pub(crate) fn new_request_table<'py>(
 }
 
 /// A table object of its own holding `entries`.
-pub(crate) fn new_owned_table<'py>(
+pub(crate) fn new_owned_table<'py, K: AsRef<[u8]>, V: AsRef<[u8]>>(
     py: Python<'py>,
     ty: *mut ffi::PyObject,
-    entries: Vec<(String, String)>,
+    entries: impl IntoIterator<Item = (K, V)>,
 ) -> PyResult<'py, Obj<'py>> {
-    let owned = OwnedTable::new(entries.len().max(8))
+    let entries = entries.into_iter();
+    let owned = OwnedTable::new(entries.size_hint().0.max(8))
         .map_err(|e| PyErr::runtime_error(py, &format!("cannot create table: {e}")))?;
-    for (k, v) in &entries {
+    for (k, v) in entries {
         owned
             .table()
-            .add(k.as_bytes(), v.as_bytes())
+            .add(k.as_ref(), v.as_ref())
             .map_err(|_| nul(py))?;
     }
     alloc(py, ty, TableSource::Owned(owned))
@@ -256,7 +257,8 @@ unsafe extern "C" fn tp_new(
     _kwargs: *mut ffi::PyObject,
 ) -> *mut ffi::PyObject {
     trampoline(|py| {
-        let obj = new_owned_table(py, ty as *mut ffi::PyObject, Vec::new())?;
+        let none: [(&[u8], &[u8]); 0] = [];
+        let obj = new_owned_table(py, ty as *mut ffi::PyObject, none)?;
         // SAFETY: args is the positional tuple of the constructor call.
         let n = unsafe { ffi::PyTuple_Size(args) };
         if n > 1 {
@@ -334,6 +336,21 @@ native_methods! {
         Ok(py.bool(t.get(&k).is_some()))
     }
 
+    popitem(t, _a = [] / 0)
+        "popitem(): remove the first (key, value) pair and return it."
+    {
+        let rest: Vec<(Vec<u8>, Vec<u8>)> =
+            t.iter().map(|(k, v)| (k.to_vec(), v.to_vec())).collect();
+        let Some((key, value)) = rest.first().cloned() else {
+            return Err(PyErr::key_error(py, "popitem(): table is empty"));
+        };
+        t.clear();
+        for (k, v) in &rest[1..] {
+            t.add(k, v).map_err(|_| nul(py))?;
+        }
+        py.tuple(vec![py.str_from_wire(&key)?, py.str_from_wire(&value)?])
+    }
+
     clear(t, _a = [] / 0)
         "clear(): remove everything."
     {
@@ -359,18 +376,10 @@ native_methods! {
     copy(t, _a = [] / 0)
         "copy(): a table of its own with the same entries."
     {
-        let entries = t
-            .iter()
-            .map(|(k, v)| {
-                (
-                    String::from_utf8_lossy(k).into_owned(),
-                    String::from_utf8_lossy(v).into_owned(),
-                )
-            })
-            .collect();
-        // SAFETY: slf is an mp_table, whose type is the table type.
+        // The bytes as they are (a non-UTF-8 value stays what it was).
+        // SAFETY: slf is an mp_table (or a subclass), whose type makes the copy.
         let table_type = unsafe { ffi::Py_TYPE(slf) } as *mut ffi::PyObject;
-        new_owned_table(py, table_type, entries)
+        new_owned_table(py, table_type, t.iter())
     }
 
     update(t, a = ["other"] / 1)

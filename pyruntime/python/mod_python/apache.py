@@ -53,19 +53,9 @@ def _table_ne(a, b):
     return eq if eq is NotImplemented else not eq
 
 
-def _table_popitem(t):
-    items = t.items()
-    if not items:
-        raise KeyError("popitem(): table is empty")
-    key, value = items[-1]
-    del t[key]
-    return key, value
-
-
 table.__eq__ = _table_eq
 table.__ne__ = _table_ne
 table.__hash__ = None
-table.popitem = _table_popitem
 table.iterkeys = lambda t: iter(t.keys())
 table.itervalues = lambda t: iter(t.values())
 table.iteritems = lambda t: iter(t.items())

@@ -86,8 +86,9 @@ pub(crate) const SLOTS_END: ffi::PyType_Slot = ffi::PyType_Slot {
     pfunc: std::ptr::null_mut(),
 };
 
-/// The spec of one of our heap types: Python code may make instances only when
-/// `instantiable` (else only the module does); `gc` adds garbage-collector support.
+/// The spec of one of our heap types: Python code may make instances, and subclass the type,
+/// only when `instantiable` (else only the module makes them); `gc` adds garbage-collector
+/// support.
 pub(crate) const fn type_spec<const N: usize>(
     name: &'static CStr,
     basicsize: usize,
@@ -96,7 +97,10 @@ pub(crate) const fn type_spec<const N: usize>(
     slots: &'static Static<[ffi::PyType_Slot; N]>,
 ) -> ffi::PyType_Spec {
     let mut flags = ffi::Py_TPFLAGS_DEFAULT;
-    if !instantiable {
+    if instantiable {
+        // What Python code may make, it may also subclass (as mod_python's table).
+        flags |= ffi::Py_TPFLAGS_BASETYPE;
+    } else {
         flags |= ffi::Py_TPFLAGS_DISALLOW_INSTANTIATION;
     }
     if gc {

@@ -467,6 +467,12 @@ impl<'py> PyErr<'py> {
         unsafe { PyErr::new(py, ffi::PyExc_OSError, msg) }
     }
 
+    /// A `KeyError`.
+    pub fn key_error(py: Python<'py>, msg: &str) -> PyErr<'py> {
+        // SAFETY: a builtin exception class.
+        unsafe { PyErr::new(py, ffi::PyExc_KeyError, msg) }
+    }
+
     /// An `IndexError`.
     pub fn index_error(py: Python<'py>, msg: &str) -> PyErr<'py> {
         // SAFETY: a builtin exception class.

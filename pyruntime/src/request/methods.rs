@@ -178,7 +178,7 @@ native_methods! {
     get_config(r, _a = [] / 0)
         "get_config(): the mod_python directives in effect."
     {
-        let entries = crate::dir_config(r)
+        let entries: Vec<(String, String)> = crate::dir_config(r)
             .map(|c| {
                 c.config_table()
                     .into_iter()
@@ -212,7 +212,7 @@ native_methods! {
     get_options(r, _a = [] / 0)
         "get_options(): the PythonOption table."
     {
-        let entries = crate::dir_config(r)
+        let entries: Vec<(String, String)> = crate::dir_config(r)
             .map(|c| {
                 c.effective_options()
                     .map(|(k, v)| (k.to_string(), v.to_string()))
