@@ -385,3 +385,21 @@ fn tables_subclass_popitem_and_compare() {
         paths: &["/t"],
     });
 }
+
+/// `PythonHandlerModule` does not put its directory on `sys.path` (mod_python 3.5 adds it only
+/// for handlers named one phase at a time): without a `PythonPath`, its module is not found
+/// and the request fails, on both.
+#[test]
+fn handler_module_does_not_extend_sys_path() {
+    reference_installed();
+    let s = Scenario {
+        name: "PythonHandlerModule path",
+        config: "<Directory \"@DOCROOT@\">\n  SetHandler mod_python\n  \
+                 PythonHandlerModule probe\n</Directory>\n",
+        files: &[("x.py", "static x\n")],
+        paths: &["/x.py"],
+    };
+    let status = |reference| common::get(&start(Mpm::Event, &s, reference), "/x.py").status;
+    assert_eq!(status(false), status(true));
+    assert_eq!(status(true), 500);
+}

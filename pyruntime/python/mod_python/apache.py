@@ -663,7 +663,9 @@ def _run_handlers(req, phase, handlers, debug, autoreload, python_path):
         index += 1
         hname = module_name if obj_str is None else module_name + "::" + obj_str
         try:
-            _set_path(python_path, directory, is_location)
+            # A PythonHandlerModule (silent) entry does not put its directory on sys.path,
+            # as in mod_python 3.5.
+            _set_path(python_path, None if silent else directory, is_location)
             module = import_module(module_name, autoreload=autoreload, log=debug)
             obj = resolve_object(module, obj_str or default, arg=req, silent=silent)
             if obj is None and silent:
