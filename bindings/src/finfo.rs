@@ -40,6 +40,11 @@ pub struct FileInfo {
 }
 
 impl FileInfo {
+    /// True when the file is a directory (`APR_DIR`).
+    pub fn is_directory(&self) -> bool {
+        self.filetype == sys::APR_DIR as i32
+    }
+
     pub(crate) fn from_raw(f: &sys::apr_finfo_t) -> FileInfo {
         // SAFETY: fname/name are NULL or strings in the finfo's pool, alive here; they are copied.
         let (fname, name) = unsafe {

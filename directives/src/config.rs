@@ -326,9 +326,11 @@ impl DirConfig {
                 .to_string();
         }
         if self.flag(Flag::InterpPerDirective) {
-            if let Some(d) = handler_directory {
-                return d.to_string();
-            }
+            // A handler written outside every directory section runs in the main interpreter.
+            return handler_directory
+                .filter(|d| !d.is_empty())
+                .unwrap_or(crate::MAIN_INTERPRETER)
+                .to_string();
         }
         server_name.to_string()
     }
@@ -703,6 +705,10 @@ mod tests {
         assert_eq!(
             per_directive.interpreter_name("h", Some("/x/"), Some("/a")),
             "/a"
+        );
+        assert_eq!(
+            per_directive.interpreter_name("h", Some("/x/"), None),
+            "main_interpreter"
         );
         let forced = section(
             "/a",

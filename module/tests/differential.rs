@@ -403,3 +403,33 @@ fn handler_module_does_not_extend_sys_path() {
     assert_eq!(status(false), status(true));
     assert_eq!(status(true), 500);
 }
+
+/// With `PythonInterpPerDirective`, a handler written outside every directory section runs in
+/// `main_interpreter`.
+#[test]
+fn interpreter_per_directive_outside_sections() {
+    reference_installed();
+    compare(&Scenario {
+        name: "interp per directive, server level",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\nPythonInterpPerDirective On\n\
+                 PythonHandler probe\n\
+                 <Location /p>\n  SetHandler mod_python\n</Location>\n",
+        files: &[],
+        paths: &["/p/x"],
+    });
+}
+
+/// With `PythonInterpPerDirectory`, a request for a directory itself (no trailing slash)
+/// runs in that directory's interpreter.
+#[test]
+fn interpreter_per_directory_for_a_directory_itself() {
+    reference_installed();
+    compare(&Scenario {
+        name: "interp per directory, a directory",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 <Directory \"@DOCROOT@\">\n  SetHandler mod_python\n  PythonHandler probe\n  \
+                 PythonInterpPerDirectory On\n</Directory>\n",
+        files: &[("p/c/x.py", ""), ("p/y.py", "")],
+        paths: &["/p/c", "/p/y.py"],
+    });
+}

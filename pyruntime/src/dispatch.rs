@@ -107,7 +107,12 @@ pub fn interpreter_for(r: &Request, config: &DirConfig, handlers: &[HandlerEntry
     let filename = r
         .field(RequestField::Filename)
         .map(|f| String::from_utf8_lossy(f).into_owned());
-    let file_dir = filename.as_deref().and_then(file_directory);
+    // A request for a directory itself (`/p/c`) runs in that directory's interpreter, as
+    // mod_python names it (with the trailing slash).
+    let file_dir = match filename {
+        Some(f) if !f.ends_with('/') && r.finfo().is_directory() => Some(format!("{f}/")),
+        f => f.as_deref().and_then(file_directory),
+    };
     let handler_dir = handlers.first().and_then(|h| h.directory.as_deref());
     config.interpreter_name(&server_name, file_dir.as_deref(), handler_dir)
 }
