@@ -58,3 +58,40 @@ fn stop_during_a_handler_does_not_run_python_from_the_signal_handler() {
     );
     assert!(log.contains("child cleanup ran"), "{log}");
 }
+
+/// `apachectl -k graceful-stop` (SIGWINCH to the parent) lets every child finish and exit:
+/// the `apache.register_cleanup` callables run there too, as in mod_python 3.5.
+#[test]
+fn register_cleanup_runs_at_graceful_stop() {
+    for mpm in Mpm::ALL {
+        let config = "PythonPath \"['@DOCROOT@'] + sys.path\"\nPythonImport importmod::init 127.0.0.1\n\
+                      GracefulShutdownTimeout 5\n\
+                      <Directory \"@DOCROOT@\">\n  SetHandler mod_python\n  PythonHandler importmod::handler\n</Directory>\n";
+        let module = format!(
+            "{}\ndef handler(req):\n    req.write('initialized=%s' % initialized)\n    return 0\n",
+            include_str!("htdocs/importmod.py")
+        );
+        let mut apache = common::start(mpm, config, &[("importmod.py", &module)]);
+        assert_eq!(common::get(&apache, "/x").text(), "initialized=True");
+        let pid = apache.pid().expect("pid") as i32;
+        // SAFETY: signalling the Apache parent this test started.
+        unsafe { libc::kill(pid, libc::SIGWINCH) };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+        while std::time::Instant::now() < deadline
+            && !apache.error_log().contains("caught SIGWINCH")
+        {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        // The children finish and run their cleanups before anything stops them.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline
+            && !apache.error_log().contains("child cleanup ran")
+        {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let log = apache.error_log();
+        apache.stop();
+        assert!(log.contains("child cleanup ran"), "{mpm:?}: {log}");
+        assert!(common::crash_lines(&log).is_empty(), "{mpm:?}: {log}");
+    }
+}
