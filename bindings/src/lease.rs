@@ -65,11 +65,6 @@ impl<T> Lease<T> {
         unsafe { p.as_ref() }.ok_or(LeaseError::Ended)
     }
 
-    /// True when called on the owning thread.
-    pub fn on_owner_thread(&self) -> bool {
-        self.owner.load(Ordering::Acquire) == thread_number()
-    }
-
     /// True once the lease was revoked.
     pub fn is_revoked(&self) -> bool {
         self.target.load(Ordering::Acquire).is_null()
