@@ -24,7 +24,7 @@ fn start_perturbed(mpm: Mpm, config: &str, files: &[(&str, &str)], modules: &[&s
     Apache::start(&spec).unwrap_or_else(|e| panic!("Apache did not start: {e}"))
 }
 
-/// Sends `count` GETs spread over `paths` from 4 clients at once, then stops Apache; checks
+/// Sends `count` GETs spread over `paths` from 4 clients at once, then stops Apache gracefully; checks
 /// that every answer was `200 expect` and that no child crashed; returns the error log.
 fn hammer_then_stop(
     apache: Apache,
@@ -56,7 +56,7 @@ fn hammer_then_stop(
         .flat_map(|t| t.join().expect("client thread"))
         .collect();
     let mut apache = Arc::into_inner(apache).expect("clients done");
-    apache.stop();
+    apache.stop_gracefully();
     let log = apache.error_log();
     assert!(
         wrong.is_empty(),
