@@ -54,7 +54,8 @@ fn main() {
         .allowlist_type(
             "ap_filter_t|ap_filter_rec_t|apr_bucket.*|apr_table_entry_t|apr_array_header_t",
         )
-        .allowlist_var("OK|DECLINED|DONE|SUSPENDED")
+        .allowlist_type("include_ctx_t")
+        .allowlist_var("OK|DECLINED|DONE|SUSPENDED|SSI_FLAG_.*")
         .allowlist_var(
             "HTTP_.*|M_.*|APLOG_.*|AP_.*|APR_.*|MODULE_MAGIC_.*|RSRC_CONF|ACCESS_CONF|OR_.*",
         )

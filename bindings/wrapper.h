@@ -9,6 +9,7 @@
 #include <util_script.h>
 #include <http_connection.h>
 #include <util_filter.h>
+#include <mod_include.h>
 #include <ap_mpm.h>
 #include <unixd.h>
 #include <apr_general.h>

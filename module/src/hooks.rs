@@ -27,6 +27,8 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
     // Filters registered from Python (req.register_*_filter) run under this name.
     module::register_output_filter::<PythonModule>(pyruntime::DYNAMIC_FILTER);
     module::register_input_filter::<PythonModule>(pyruntime::DYNAMIC_FILTER);
+    // <!--#python exec/eval="..." --> in server-side includes, when mod_include is loaded.
+    module::register_include_handler::<PythonModule>(c"python");
     pyruntime::set_config_access(pyruntime::ConfigAccess {
         dir: module::dir_config::<PythonModule>,
         server: module::server_config::<PythonModule>,

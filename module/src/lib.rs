@@ -76,6 +76,10 @@ impl ModuleHooks for PythonModule {
         pyruntime::run_output_filter(f, bb)
     }
 
+    fn include_directive(d: &mut bindings::module::IncludeDirective<'_>) -> bindings::AprStatus {
+        pyruntime::run_include_directive(d)
+    }
+
     fn input_filter(
         f: &bindings::Filter,
         bb: &mut bindings::Brigade,

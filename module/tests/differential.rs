@@ -48,6 +48,8 @@ struct Scenario {
     config: &'static str,
     files: &'static [(&'static str, &'static str)],
     paths: &'static [&'static str],
+    /// Further Apache modules to load (by name, as `ServerSpec::module`).
+    modules: &'static [&'static str],
 }
 
 fn start(mpm: Mpm, s: &Scenario, reference: bool) -> Apache {
@@ -55,6 +57,9 @@ fn start(mpm: Mpm, s: &Scenario, reference: bool) -> Apache {
     let mut spec = ServerSpec::new(mpm, s.config).file("probe.py", PROBE);
     for (path, contents) in s.files {
         spec = spec.file(path, contents);
+    }
+    for m in s.modules {
+        spec = spec.module(m);
     }
     if reference {
         require_reference();
@@ -119,6 +124,7 @@ fn options_merge_from_server_to_directory_to_location() {
                  <Location /loc>\n  PythonOption level location\n</Location>\n",
         files: &[("x.py", ""), ("loc/y.py", "")],
         paths: &["/x.py", "/loc/y.py"],
+        modules: &[],
     });
 }
 
@@ -132,6 +138,7 @@ fn option_removal_with_an_empty_value() {
                  <Directory \"@DOCROOT@/sub\">\n  PythonOption a\n</Directory>\n",
         files: &[("sub/x.py", "")],
         paths: &["/sub/x.py"],
+        modules: &[],
     });
 }
 
@@ -146,6 +153,7 @@ fn named_interpreters_and_debug_flags() {
                  PythonAutoReload Off\n</Directory>\n",
         files: &[("x.py", ""), ("named/x.py", "")],
         paths: &["/x.py", "/named/x.py"],
+        modules: &[],
     });
 }
 
@@ -162,6 +170,7 @@ fn stacked_handlers_run_while_they_return_ok() {
                  PythonHandler probe::declined probe::second\n</Directory>\n",
         files: &[("x.py", ""), ("declines/x.py", "static text\n")],
         paths: &["/x.py", "/declines/x.py"],
+        modules: &[],
     });
 }
 
@@ -176,6 +185,7 @@ fn location_handlers_skip_the_filesystem_walk() {
                  <Location /loc>\n  SetHandler mod_python\n  PythonHandler probe\n</Location>\n",
         files: &[("loc/x.py", "")],
         paths: &["/loc/x.py", "/loc/missing"],
+        modules: &[],
     });
 }
 
@@ -192,6 +202,7 @@ fn option_keys_ignore_case() {
                  </Directory>\n",
         files: &[("sub/x.py", "")],
         paths: &["/sub/x.py"],
+        modules: &[],
     });
 }
 
@@ -206,6 +217,7 @@ fn interpreter_per_directive() {
                  </Directory>\n",
         files: &[("a/x.py", "")],
         paths: &["/a/x.py"],
+        modules: &[],
     });
 }
 
@@ -237,6 +249,7 @@ fn compatibility_modules_and_magic_number() {
                  </Location>\n",
         files: &[("compat_probe.py", COMPAT_PROBE)],
         paths: &["/c"],
+        modules: &[],
     });
 }
 
@@ -265,6 +278,7 @@ fn request_extension_is_none_unless_an_extension_list_matched() {
             ("plain/x.txt", ""),
         ],
         paths: &["/x.py", "/plain/x.txt"],
+        modules: &[],
     });
 }
 
@@ -300,6 +314,7 @@ fn add_cgi_vars_adds_the_common_variables() {
                  </Directory>\n",
         files: &[("cgi_probe.py", CGI_PROBE), ("app.py", "")],
         paths: &["/app.py", "/app.py/extra/path?a=1&b=2"],
+        modules: &[],
     });
 }
 
@@ -334,6 +349,7 @@ fn server_object_members() {
                  </VirtualHost>\n",
         files: &[("server_probe.py", SERVER_PROBE)],
         paths: &["/s"],
+        modules: &[],
     });
 }
 
@@ -371,6 +387,7 @@ fn tables_subclass_popitem_and_compare() {
                  </Location>\n",
         files: &[("table_probe.py", TABLE_PROBE)],
         paths: &["/t"],
+        modules: &[],
     });
 }
 
@@ -385,6 +402,7 @@ fn handler_module_does_not_extend_sys_path() {
                  PythonHandlerModule probe\n</Directory>\n",
         files: &[("x.py", "static x\n")],
         paths: &["/x.py"],
+        modules: &[],
     };
     let status = |reference| common::get(&start(Mpm::Event, &s, reference), "/x.py").status;
     let expected = status(true);
@@ -403,6 +421,7 @@ fn interpreter_per_directive_outside_sections() {
                  <Location /p>\n  SetHandler mod_python\n</Location>\n",
         files: &[],
         paths: &["/p/x"],
+        modules: &[],
     });
 }
 
@@ -417,5 +436,190 @@ fn interpreter_per_directory_for_a_directory_itself() {
                  PythonInterpPerDirectory On\n</Directory>\n",
         files: &[("p/c/x.py", ""), ("p/y.py", "")],
         paths: &["/p/c", "/p/y.py"],
+        modules: &[],
     });
+}
+
+const NATIVE_PROBE: &str = r#"
+from mod_python import apache
+
+class KeysOnly:
+    def keys(self):
+        return [1, "b"]
+    def __getitem__(self, key):
+        return {1: 2, "b": 3.5}[key]
+
+def outcome(f):
+    try:
+        return repr(f())
+    except Exception as e:
+        return type(e).__name__
+
+def handler(req):
+    req.content_type = "text/plain"
+    t = apache.table()
+    lines = [
+        "interpreter=%s" % req.interpreter,
+        "types=%s" % [str(type(o)) for o in
+                      (req, req.connection, req.server, req.headers_in, req.hlist)],
+        "update_none=%s" % outcome(lambda: t.update(None)),
+        "update_pairs=%s" % outcome(lambda: t.update([("a", "b")])),
+        "update_keys_only=%s" % outcome(lambda: (t.update(KeysOnly()), sorted(t.items()))[1]),
+        "from_dict=%s" % outcome(lambda: sorted(apache.table({1: 2}).items())),
+        "from_pairs=%s" % outcome(lambda: sorted(apache.table([("x", 1)]).items())),
+        "set_int_key=%s" % outcome(lambda: t.__setitem__(1, "v")),
+    ]
+    req.write("\n".join(lines))
+    return apache.OK
+"#;
+
+/// The native types carry mod_python's names (`str(type(req.connection))` is
+/// `<class 'mp_conn'>`, which mod_python's own tests check); `table.update` wants a mapping
+/// and takes `str()` of keys and values, as the constructor does.
+#[test]
+fn native_type_names_and_table_update() {
+    compare(&Scenario {
+        name: "native types",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 <Location /n>\n  SetHandler mod_python\n  PythonHandler native_probe\n\
+                 </Location>\n",
+        files: &[("native_probe.py", NATIVE_PROBE)],
+        paths: &["/n"],
+        modules: &[],
+    });
+}
+
+const IMPORT_OPTIONS: &str = r#"
+from mod_python import apache
+
+def at_start():
+    apache.main_server.get_options()["set_at_start"] = "yes"
+
+def handler(req):
+    req.content_type = "text/plain"
+    opts = apache.main_server.get_options()
+    seen = opts.get("set_at_start")
+    opts["count"] = str(int(opts.get("count", "0")) + 1)
+    req.write("interpreter=%s\nset_at_start=%s\nserver_level=%s\n" % (
+        req.interpreter, seen, opts.get("from_config")))
+    return apache.OK
+"#;
+
+/// What a `PythonImport` writes into `main_server.get_options()` is there for the
+/// requests that follow, in the same child.
+#[test]
+fn server_options_written_at_child_start_stay() {
+    compare(&Scenario {
+        name: "server options",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\nPythonOption from_config 1\n\
+                 PythonImport import_options::at_start main_interpreter\n\
+                 PythonInterpreter main_interpreter\n\
+                 <Location /o>\n  SetHandler mod_python\n  PythonHandler import_options\n\
+                 </Location>\n",
+        files: &[("import_options.py", IMPORT_OPTIONS)],
+        paths: &["/o", "/o"],
+        modules: &[],
+    });
+}
+
+const HLIST_PROBE: &str = r#"
+from mod_python import apache
+
+def first(req):
+    req.content_type = "text/plain"
+    h = req.hlist
+    req.write("interpreter=%s\nfirst sees %s silent=%r is_location=%r\n" % (
+        req.interpreter, h.handler, h.silent, h.is_location))
+    h.next()
+    req.write("after next %s\n" % h.handler)
+    return apache.OK
+
+def second(req):
+    req.write("second ran\n")
+    return apache.OK
+
+def third(req):
+    req.write("third sees %s\n" % req.hlist.handler)
+    return apache.OK
+"#;
+
+/// `req.hlist` is the dispatcher's own cursor: `next()` in a handler moves it on, so the
+/// handler after it is skipped.
+#[test]
+fn hlist_next_skips_the_next_handler() {
+    compare(&Scenario {
+        name: "hlist next",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 <Location /h>\n  SetHandler mod_python\n  \
+                 PythonHandler hlist_probe::first\n  PythonHandler hlist_probe::second\n  \
+                 PythonHandler hlist_probe::third\n</Location>\n",
+        files: &[("hlist_probe.py", HLIST_PROBE)],
+        paths: &["/h"],
+        modules: &[],
+    });
+}
+
+const SSI_PAGE: &str = "before\n\
+<!--#python eval=\"'interpreter=%s' % __import__('mod_python.apache').apache.interpreter\" -->\n\
+<!--#python exec=\"filter.write(data.upper())\" -->\n\
+mid <!--#python eval=\"6 * 7\" --> <!--#python eval=\"None\" -->\n\
+<!--#python eval=\"__file__.rsplit('/', 1)[-1]\" -->\n\
+<!--#python bogus=\"1\" -->\n\
+after\n";
+
+/// A directive whose code raises: mod_python 3.5's child dies of a segmentation fault there
+/// (docs/compat.md); ours leaves the error marker and logs the traceback.
+const SSI_RAISING_PAGE: &str = "before\n\
+<!--#python exec=\"raise ValueError('boom')\" -->\n\
+mid <!--#python eval=\"6 * 7\" -->\n\
+after\n";
+
+const SSI_FIXUP: &str = r#"
+from mod_python import apache
+
+def fixup(req):
+    req.ssi_globals = {"data": "from the fixup"}
+    return apache.OK
+"#;
+
+/// `<!--#python exec/eval -->` in a server-side include: globals from `req.ssi_globals`,
+/// `filter` writes where the directive stood, `eval` writes `str()` of the value, bad
+/// parameters and exceptions leave mod_include's error marker; `IncludesNoExec` refuses it.
+#[test]
+fn server_side_include_python_directives() {
+    let s = Scenario {
+        name: "ssi",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 <Directory \"@DOCROOT@\">\n  Options +Includes\n  AddType text/html .shtml\n  \
+                 AddOutputFilter INCLUDES .shtml\n  PythonFixupHandler ssi_fixup::fixup\n\
+                 </Directory>\n\
+                 <Directory \"@DOCROOT@/noexec\">\n  Options -Includes +IncludesNoExec\n\
+                 </Directory>\n",
+        files: &[
+            ("ssi_fixup.py", SSI_FIXUP),
+            ("page.shtml", SSI_PAGE),
+            ("noexec/page.shtml", SSI_PAGE),
+        ],
+        paths: &["/page.shtml", "/noexec/page.shtml"],
+        modules: &["include"],
+    };
+    compare(&s);
+    let raising = Scenario {
+        files: &[
+            ("ssi_fixup.py", SSI_FIXUP),
+            ("raising.shtml", SSI_RAISING_PAGE),
+        ],
+        ..s
+    };
+    let ours = start(Mpm::Event, &raising, false);
+    for _ in 0..3 {
+        let r = common::get(&ours, "/raising.shtml");
+        assert_eq!(
+            r.text(),
+            "before\n[an error occurred while processing this directive]\nmid 42\nafter\n"
+        );
+    }
+    let log = ours.error_log();
+    assert!(log.contains("ValueError: boom"), "{log}");
+    assert!(common::crash_lines(&log).is_empty(), "{log}");
 }

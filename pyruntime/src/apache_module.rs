@@ -25,11 +25,14 @@ pub(crate) struct ModuleState {
     pub(crate) filter_type: *mut ffi::PyObject,
     pub(crate) server_return: *mut ffi::PyObject,
     pub(crate) rust_panic: *mut ffi::PyObject,
+    /// `server.get_options()` tables, one per server record, kept so that what a
+    /// `PythonImport` writes there is seen by later requests, as in mod_python.
+    pub(crate) server_options: *mut ffi::PyObject,
 }
 
 impl ModuleState {
     /// Every reference the state holds, for GC traversal and clearing.
-    fn fields(&mut self) -> [&mut *mut ffi::PyObject; 7] {
+    fn fields(&mut self) -> [&mut *mut ffi::PyObject; 8] {
         let ModuleState {
             request_type,
             table_type,
@@ -38,6 +41,7 @@ impl ModuleState {
             filter_type,
             server_return,
             rust_panic,
+            server_options,
         } = self;
         [
             request_type,
@@ -47,6 +51,7 @@ impl ModuleState {
             filter_type,
             server_return,
             rust_panic,
+            server_options,
         ]
     }
 }
@@ -324,6 +329,7 @@ unsafe extern "C" fn exec_module(module: *mut ffi::PyObject) -> c_int {
         state.filter_type = filter_type.into_ptr();
         state.server_return = server_return.into_ptr();
         state.rust_panic = rust_panic.into_ptr();
+        state.server_options = py.dict()?.into_ptr();
         Ok(0)
     })
 }

@@ -384,7 +384,7 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
 }
 
 native_type! {
-    "_apache.mp_conn", ConnObject, "A client connection.",
+    "mp_conn", ConnObject, "A client connection.",
     instantiable: false, gc: false,
     slots: [
         Py_tp_dealloc => dealloc,

@@ -140,8 +140,17 @@ native_methods! {
     }
 
     get_options(s, _a = [] / 0)
-        "get_options(): the server-level PythonOption table."
+        "get_options(): the server-level PythonOption table (the same table on every call)."
     {
+        // SAFETY: slf's type belongs to an _apache module.
+        let state = unsafe { state_of(slf) };
+        // SAFETY: the module state holds this dict for the module's life.
+        let cache = unsafe { Obj::from_borrowed(py, state.server_options) };
+        let key = py.int(s as *const bindings::Server as usize as i64)?;
+        let known = cache.call_method("get", vec![key.clone()])?;
+        if !known.is_none() {
+            return Ok(known);
+        }
         let entries: Vec<(String, String)> = crate::server_config(s)
             .map(|c| {
                 c.settings
@@ -150,8 +159,9 @@ native_methods! {
                     .collect()
             })
             .unwrap_or_default();
-        // SAFETY: slf's type belongs to an _apache module.
-        new_owned_table(py, unsafe { state_of(slf) }.table_type, entries)
+        let table = new_owned_table(py, state.table_type, entries)?;
+        cache.set_item(&key, &table)?;
+        Ok(table)
     }
 
     log_error(s, a = ["message", "level"] / 1)
@@ -173,7 +183,7 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
 }
 
 native_type! {
-    "_apache.mp_server", ServerObject, "A (virtual) server of Apache.",
+    "mp_server", ServerObject, "A (virtual) server of Apache.",
     instantiable: false, gc: false,
     slots: [
         Py_tp_dealloc => dealloc,

@@ -125,6 +125,41 @@ fn wire<'py>(py: Python<'py>, o: &Obj<'py>, what: &str) -> PyResult<'py, Vec<u8>
 }
 
 /// Argument `i` of a table method as key or value bytes (it must be given, as str or bytes).
+/// A key or value given to `update()` or the constructor: str and bytes as they are, anything
+/// else as `str(o)` (mod_python 3.5 takes `str()` of both there, so `table({1: 2})` works).
+fn merged<'py>(py: Python<'py>, o: &Obj<'py>) -> PyResult<'py, Vec<u8>> {
+    let p = o.as_ptr();
+    // SAFETY: type checks on a valid object.
+    if unsafe { ffi::PyUnicode_Check(p) != 0 || ffi::PyBytes_Check(p) != 0 } {
+        return o.to_wire_bytes();
+    }
+    // SAFETY: PyObject_Str returns a new reference or NULL.
+    unsafe { Obj::from_owned(py, ffi::PyObject_Str(p)) }?.to_wire_bytes()
+}
+
+/// Each item of the iterable `it` (a new reference from `PyObject_GetIter`), until the end.
+fn for_each_item<'py>(
+    py: Python<'py>,
+    iterable: &Obj<'py>,
+    mut f: impl FnMut(Obj<'py>) -> PyResult<'py, ()>,
+) -> PyResult<'py, ()> {
+    // SAFETY: PyObject_GetIter returns a new iterator or NULL.
+    let it = unsafe { Obj::from_owned(py, ffi::PyObject_GetIter(iterable.as_ptr()))? };
+    loop {
+        // SAFETY: PyIter_Next returns a new reference, or NULL at the end or on error.
+        let item = unsafe { ffi::PyIter_Next(it.as_ptr()) };
+        if item.is_null() {
+            // SAFETY: checking the error indicator.
+            if unsafe { !ffi::PyErr_Occurred().is_null() } {
+                return Err(PyErr::fetch(py));
+            }
+            return Ok(());
+        }
+        // SAFETY: item is a new reference.
+        f(unsafe { Obj::from_owned_unchecked(py, item) })?;
+    }
+}
+
 fn arg_bytes<'py, const N: usize>(
     py: Python<'py>,
     a: &Args<'py, N>,
@@ -267,7 +302,24 @@ unsafe extern "C" fn tp_new(
         if n == 1 {
             // SAFETY: index 0 exists; a borrowed item.
             let init = unsafe { Obj::from_borrowed(py, ffi::PyTuple_GetItem(args, 0)) };
-            obj.call_method("update", vec![init])?;
+            if init.getattr("keys").is_ok() {
+                obj.call_method("update", vec![init])?;
+            } else {
+                // A sequence of (key, value) pairs.
+                // SAFETY: obj is the table just made, of an mp_table type.
+                let t = unsafe { table(py, obj.as_ptr()) }?;
+                for_each_item(py, &init, |item| {
+                    // SAFETY: PySequence_GetItem returns new references or NULL.
+                    let (k, v) = unsafe {
+                        (
+                            Obj::from_owned(py, ffi::PySequence_GetItem(item.as_ptr(), 0))?,
+                            Obj::from_owned(py, ffi::PySequence_GetItem(item.as_ptr(), 1))?,
+                        )
+                    };
+                    t.set(&merged(py, &k)?, &merged(py, &v)?)
+                        .map_err(|_| nul(py))
+                })?;
+            }
         }
         Ok(obj)
     })
@@ -383,45 +435,26 @@ native_methods! {
     }
 
     update(t, a = ["other"] / 1)
-        "update(mapping_or_pairs)"
+        "update(mapping): set each key of mapping (anything with keys() and [])."
     {
-        let other = a
-            .get(0)
-            .ok_or_else(|| PyErr::type_error(py, "update() needs a mapping"))?;
-        let items = if other.getattr("keys").is_ok() {
-            other.call_method("items", vec![])?
-        } else {
-            other.clone()
+        // As mod_python 3.5: a mapping is required, so None or a list of pairs raises
+        // AttributeError for the missing keys().
+        let other = match a.get(0) {
+            Some(other) => other.clone(),
+            None => py.none(),
         };
-        // SAFETY: PyObject_GetIter returns a new iterator or NULL.
-        let it = unsafe { Obj::from_owned(py, ffi::PyObject_GetIter(items.as_ptr()))? };
-        loop {
-            // SAFETY: PyIter_Next returns a new reference, or NULL at the end or on error.
-            let item = unsafe { ffi::PyIter_Next(it.as_ptr()) };
-            if item.is_null() {
-                // SAFETY: checking the error indicator.
-                if unsafe { !ffi::PyErr_Occurred().is_null() } {
-                    return Err(PyErr::fetch(py));
-                }
-                break;
-            }
-            // SAFETY: item is a new reference.
-            let item = unsafe { Obj::from_owned_unchecked(py, item) };
-            // SAFETY: PySequence_GetItem returns new references or NULL.
-            let (k, v) = unsafe {
-                (
-                    Obj::from_owned(py, ffi::PySequence_GetItem(item.as_ptr(), 0))?,
-                    Obj::from_owned(py, ffi::PySequence_GetItem(item.as_ptr(), 1))?,
-                )
-            };
-            t.set(&wire(py, &k, "keys")?, &wire(py, &v, "values")?)
-                .map_err(|_| nul(py))?;
-        }
+        let keys = other.call_method("keys", vec![])?;
+        for_each_item(py, &keys, |key| {
+            // SAFETY: PyObject_GetItem returns a new reference or NULL.
+            let value =
+                unsafe { Obj::from_owned(py, ffi::PyObject_GetItem(other.as_ptr(), key.as_ptr()))? };
+            t.set(&merged(py, &key)?, &merged(py, &value)?).map_err(|_| nul(py))
+        })?;
         Ok(py.none())
     }
 }
 native_type! {
-    "_apache.mp_table", TableObject, "A table of mod_python: an ordered, case-insensitive mapping of strings that keeps repeated keys.",
+    "mp_table", TableObject, "A table of mod_python: an ordered, case-insensitive mapping of strings that keeps repeated keys.",
     instantiable: true, gc: false,
     slots: [
         Py_tp_dealloc => dealloc,

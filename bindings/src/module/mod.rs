@@ -1,7 +1,8 @@
 //! Declaring an Apache module from Rust: the `module` structure and its configuration
 //! slots here; the directive table (`command`), hook and filter registration (`hooks`),
-//! what the running server reports (`server_state`) and the parsed configuration tree
-//! (`conftree`) beside it. Every C entry point is written once, as a generic trampoline.
+//! what the running server reports (`server_state`), the parsed configuration tree
+//! (`conftree`) and server-side include tags (`include`) beside it. Every C entry point is
+//! written once, as a generic trampoline.
 //!
 //! The module crate implements [`ModuleHooks`] for a marker type, builds a [`CommandTable`]
 //! of [`Command`]s, and exports a [`ModuleCell`] under the name Apache's `LoadModule` looks
@@ -11,6 +12,7 @@
 mod command;
 mod conftree;
 mod hooks;
+mod include;
 mod server_state;
 
 pub use command::{
@@ -19,6 +21,7 @@ pub use command::{
 };
 pub use conftree::{config_tree, ConfigNode};
 pub use hooks::{register_input_filter, register_output_filter, Hook, HookOrder, Phase};
+pub use include::{register_include_handler, IncludeDirective};
 pub use server_state::{
     add_version_component, config_define_exists, in_config_test_pass, module_loaded,
     module_magic_number, mpm_generation, mpm_query, mpm_stopping,
@@ -84,6 +87,11 @@ pub trait ModuleHooks: Sized + 'static {
     /// answer is an APR status.
     fn output_filter(f: &crate::Filter, bb: &mut crate::Brigade) -> crate::AprStatus {
         crate::AprStatus::of(f.pass_brigade(bb))
+    }
+    /// A `<!--#tag ... -->` registered with [`register_include_handler`] is being
+    /// processed; the answer is an APR status.
+    fn include_directive(_d: &mut IncludeDirective<'_>) -> crate::AprStatus {
+        crate::AprStatus::SUCCESS
     }
 }
 

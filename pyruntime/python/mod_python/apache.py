@@ -617,24 +617,52 @@ def report_error(req, phase, hname, debug):
         etb = None
 
 
-class HList:
-    """The handler being run (`req.hlist`), as mod_python's hlist object."""
+class mp_hlist:
+    """The handler list of the running phase (`req.hlist`), as mod_python's: a cursor on
+    the current entry. `next()` moves it on, past a handler the dispatcher has not run yet;
+    past the end every attribute is None."""
 
-    __slots__ = ("handler", "silent", "is_location", "directory", "_entries", "_index")
+    __slots__ = ("_entries", "_index")
 
-    def __init__(self, entries, index):
-        module_name, obj_str, directory, is_location, silent = entries[index]
-        self.handler = module_name if obj_str is None else module_name + "::" + obj_str
-        self.silent = int(silent)
-        self.is_location = int(is_location)
-        self.directory = directory
+    def __init__(self, entries, index=0):
         self._entries = entries
         self._index = index
 
+    def _entry(self):
+        return self._entries[self._index] if self._index < len(self._entries) else None
+
+    @property
+    def handler(self):
+        e = self._entry()
+        return None if e is None else (e[0] if e[1] is None else e[0] + "::" + e[1])
+
+    @property
+    def directory(self):
+        e = self._entry()
+        return None if e is None else e[2]
+
+    @property
+    def is_location(self):
+        e = self._entry()
+        return None if e is None else int(e[3])
+
+    @property
+    def silent(self):
+        e = self._entry()
+        return None if e is None else int(e[4])
+
     def next(self):
-        if self._index + 1 < len(self._entries):
-            return HList(self._entries, self._index + 1)
-        return None
+        if self._index < len(self._entries):
+            self._index += 1
+
+    def __repr__(self):
+        return "{'handler':%r,'directory':%r,'is_location':%s,'silent':%s}" % (
+            self.handler, self.directory, bool(self.is_location), self.silent)
+
+
+# Named as mod_python's native types are: str(type(req.hlist)) is "<class 'mp_hlist'>".
+mp_hlist.__module__ = "builtins"
+mp_finfo.__module__ = "builtins"
 
 
 def _dispatch(req, phase, handlers, debug, autoreload, python_path, extension):
@@ -656,11 +684,11 @@ def _run_handlers(req, phase, handlers, debug, autoreload, python_path):
     default = phase[len("Python"):].lower()
     expected = _status_values.get(default, (OK,))
     result = DECLINED
-    index = 0
-    while index < len(handlers):
-        module_name, obj_str, directory, is_location, silent = handlers[index]
-        req.hlist = HList(handlers, index)
-        index += 1
+    # One cursor for the whole phase: a handler calling req.hlist.next() skips the next one,
+    # and handlers req.add_handler appends are reached, as in mod_python.
+    hlist = req.hlist = mp_hlist(handlers)
+    while hlist._index < len(handlers):
+        module_name, obj_str, directory, is_location, silent = handlers[hlist._index]
         hname = module_name if obj_str is None else module_name + "::" + obj_str
         try:
             # A PythonHandlerModule (silent) entry does not put its directory on sys.path,
@@ -669,6 +697,7 @@ def _run_handlers(req, phase, handlers, debug, autoreload, python_path):
             module = import_module(module_name, autoreload=autoreload, log=debug)
             obj = resolve_object(module, obj_str or default, arg=req, silent=silent)
             if obj is None and silent:
+                hlist.next()
                 continue
             try:
                 result = obj(req)
@@ -689,6 +718,7 @@ def _run_handlers(req, phase, handlers, debug, autoreload, python_path):
             return report_error(req, phase, hname, debug)
         if result not in expected:
             break
+        hlist.next()
     return result
 
 
@@ -721,6 +751,34 @@ def _filter_dispatch(fltr, handler, is_input, debug, autoreload, python_path):
                 fltr._pass_written()
             except Exception:
                 pass
+
+
+def _include_dispatch(fltr, tag, code, debug):
+    """Runs the code of a <!--#python exec/eval="..." --> directive; called by the module.
+    Its globals are req.ssi_globals (made if missing), with `filter` and `__file__` set."""
+    req = fltr.req
+    scope = getattr(req, "ssi_globals", None)
+    if scope is None:
+        scope = req.ssi_globals = {}
+    scope["filter"] = fltr
+    scope["__file__"] = req.filename
+    code = code.replace("\r\n", "\n").strip()
+    try:
+        if tag == "eval":
+            value = eval(code, scope)
+            if value is not None:
+                fltr.write(str(value))
+        else:
+            exec(code, scope)
+        fltr.flush()
+    except Exception:
+        if debug:
+            lines = traceback.format_exception(*sys.exc_info())
+            fltr.write('\n<pre>\nMod_python error: "%s"\n\n%s</pre>\n'
+                       % (fltr.handler, "".join(escape(l) for l in lines)))
+        raise
+    finally:
+        scope["filter"] = None
 
 
 def _connection_dispatch(conn, handler, debug, autoreload, python_path):

@@ -5,10 +5,13 @@
 //! disabled flag after an error), and hands one call to the handler through a `mp_filter`
 //! object ([`object`]). Nothing collects the whole response: each call sees one brigade, and
 //! the filter's brigades are reused for its life, so memory stays bounded by the brigade
-//! size.
+//! size. The same object serves `<!--#python -->` directives of server-side includes
+//! ([`include`]).
 
+mod include;
 mod object;
 
+pub use include::run_include_directive;
 pub(crate) use object::create_type;
 use object::{new_object, FilterCall};
 
@@ -209,6 +212,7 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(InputMode, i64)>) -> 
         filter: NonNull::from(f),
         bb_in,
         input: caller,
+        include_out: None,
         state: NonNull::from(state),
         closed: Cell::new(false),
         passed: Cell::new(false),

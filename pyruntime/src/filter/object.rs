@@ -25,6 +25,9 @@ pub(super) struct FilterCall {
     /// For an input filter: the read mode and size asked for, and the caller's brigade,
     /// which is where written data goes.
     pub(super) input: Option<(InputMode, i64, NonNull<Brigade>)>,
+    /// For a `<!--#python -->` directive: mod_include's output brigade, where written data
+    /// goes in document order; nothing is passed down the chain from the call.
+    pub(super) include_out: Option<NonNull<Brigade>>,
     pub(super) closed: Cell<bool>,
     pub(super) passed: Cell<bool>,
     pub(super) rc: Cell<AprStatus>,
@@ -63,12 +66,14 @@ impl<'a> CallGuard<'a> {
         let c = self.call;
         // SAFETY: the state lives in the filter context for the request.
         let state = unsafe { c.state.as_ref() };
-        let (mut input, output) = match c.input {
+        let (mut input, output) = match (c.include_out, c.input) {
+            // SAFETY: mod_include's brigade, lent to the running directive call.
+            (Some(mut out), _) => (c.bb_in, unsafe { out.as_mut() }),
             // run_filter hands its own brigade to the call and leaves it alone until then.
             // SAFETY: no other borrow of the filter's own brigade exists during the call.
-            None => (c.bb_in, unsafe { state.own(c.filter()) }),
+            (None, None) => (c.bb_in, unsafe { state.own(c.filter()) }),
             // SAFETY: the caller's brigade of the running input filter call, ours until then.
-            Some((_, _, mut caller)) => (c.bb_in, unsafe { caller.as_mut() }),
+            (None, Some((_, _, mut caller))) => (c.bb_in, unsafe { caller.as_mut() }),
         };
         // Two distinct brigades; `&mut self` keeps any other method from borrowing them while
         // these live, and `busy` keeps any other guard from existing.
@@ -198,10 +203,10 @@ native_methods! {
     flush(mut c, _a = [] / 0)
         "flush(): pass what was written, with a FLUSH bucket."
     {
-        let (f, input) = (c.call.filter(), c.input);
+        let (f, local) = (c.call.filter(), c.input.is_some() || c.include_out.is_some());
         let out = c.io().1;
         out.append_flush();
-        if input.is_some() {
+        if local {
             return Ok(py.none());
         }
         let r = pass(py, f, out);
@@ -213,6 +218,10 @@ native_methods! {
     close(mut c, _a = [] / 0)
         "close(): end the stream (EOS)."
     {
+        if !c.closed.get() && c.include_out.is_some() {
+            // The document goes on after the directive: nothing to end.
+            c.closed.set(true);
+        }
         if !c.closed.get() && c.input.is_some() {
             c.io().1.append_eos();
             c.closed.set(true);
@@ -264,7 +273,7 @@ native_methods! {
     _pass_written(mut c, _a = [] / 0)
         "(internal) pass what was written."
     {
-        if !c.closed.get() && c.input.is_none() {
+        if !c.closed.get() && c.input.is_none() && c.include_out.is_none() {
             let f = c.call.filter();
             let (bb, out) = c.io();
             // A FLUSH the handler's reads stopped at is passed on: req.flush() upstream still
@@ -360,7 +369,7 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
 }
 
 native_type! {
-    "_apache.mp_filter", FilterObject, "A filter call: one brigade of a request's data.",
+    "mp_filter", FilterObject, "A filter call: one brigade of a request's data.",
     // A filter object holds any object (`filter.req` is writable), so it takes part in
     // garbage collection: a cycle through it (`req.f = filter`) is collected, not leaked.
     instantiable: false,

@@ -170,7 +170,7 @@ pub(crate) use native_attributes;
 ///
 /// ```ignore
 /// native_type! {
-///     "_apache.mp_conn", ConnObject, "A client connection.", instantiable: false, gc: false,
+///     "mp_conn", ConnObject, "A client connection.", instantiable: false, gc: false,
 ///     slots: [Py_tp_dealloc => dealloc, Py_tp_methods => METHODS.get()]
 /// }
 /// ```

@@ -311,7 +311,7 @@ unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
 }
 
 native_type! {
-    "_apache.mp_request", RequestObject, "The request object of mod_python.",
+    "mp_request", RequestObject, "The request object of mod_python.",
     instantiable: false,
     gc: |o| std::iter::once(&mut o.dict).chain(o.cached.iter_mut()),
     slots: [
