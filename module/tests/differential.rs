@@ -623,3 +623,35 @@ fn server_side_include_python_directives() {
     assert!(log.contains("ValueError: boom"), "{log}");
     assert!(common::crash_lines(&log).is_empty(), "{log}");
 }
+
+const CONN_PROBE: &str = r#"
+from mod_python import apache
+
+def connection(conn):
+    h = conn.hlist
+    conn.notes["seen_by"] = "%s %s %s" % (h.handler, h.silent, str(type(h)))
+    # Declined: Apache serves the connection as HTTP, with the notes set here.
+    return apache.DECLINED
+
+def handler(req):
+    req.content_type = "text/plain"
+    req.write("interpreter=%s\nnotes=%s\n" % (
+        req.interpreter, req.connection.notes.get("seen_by")))
+    return apache.OK
+"#;
+
+/// A connection handler's `conn.notes` are the connection's own: what it writes there is
+/// seen by the requests served on the connection after it declines; `conn.hlist` names it.
+#[test]
+fn connection_handler_notes_and_hlist() {
+    compare(&Scenario {
+        name: "connection notes",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 PythonConnectionHandler conn_probe::connection\n\
+                 <Location /c>\n  SetHandler mod_python\n  PythonHandler conn_probe\n\
+                 </Location>\n",
+        files: &[("conn_probe.py", CONN_PROBE)],
+        paths: &["/c"],
+        modules: &[],
+    });
+}

@@ -21,9 +21,18 @@ use std::sync::Arc;
 
 /// What a connection handler's `conn` object reaches while the handler runs: the
 /// connection and the brigade its reads and writes go through.
-struct DirectConn {
+pub(crate) struct DirectConn {
     conn: NonNull<Connection>,
     scratch: NonNull<Brigade>,
+}
+
+impl DirectConn {
+    /// The connection the handler serves.
+    pub(crate) fn connection(&self) -> &Connection {
+        // While leased, the connection is alive, used on this thread only.
+        // SAFETY: the connection outlives the lease.
+        unsafe { self.conn.as_ref() }
+    }
 }
 
 enum ConnSource {
@@ -35,6 +44,8 @@ enum ConnSource {
 struct ConnObject {
     ob_base: ffi::PyObject,
     notes: *mut ffi::PyObject,
+    /// `conn.hlist` of a connection handler (an `mp_hlist`), or NULL.
+    hlist: *mut ffi::PyObject,
     handle: ManuallyDrop<ConnSource>,
 }
 
@@ -272,14 +283,32 @@ native_attributes! {
                     h.clone(),
                     RequestTable::ConnectionNotes,
                 )?,
-                ConnSource::Direct(_) => {
-                    crate::table::new_owned_table(py, state.table_type, [("", ""); 0])?
+                ConnSource::Direct(lease) => {
+                    crate::table::new_handler_connection_notes(py, state.table_type, lease.clone())?
                 }
             };
             *cached = table.into_ptr();
         }
         // SAFETY: the cached table is alive while slf holds it.
         Ok(unsafe { Obj::from_borrowed(py, *cached) })
+    }
+    hlist(_c) "The handler list of a connection handler (mp_hlist), else None." {
+        // SAFETY: slf is an mp_conn; hlist holds a strong reference or NULL.
+        Ok(match unsafe { crate::native::layout::<ConnObject>(slf) }.hlist {
+            p if p.is_null() => py.none(),
+            // SAFETY: a live object held by the connection object.
+            p => unsafe { Obj::from_borrowed(py, p) },
+        })
+    }
+    => |value| {
+        let new = value.map_or(std::ptr::null_mut(), |v| v.into_ptr());
+        // SAFETY: slf is an mp_conn; the reference `value` gave us replaces the one held,
+        // released once.
+        unsafe {
+            let o = crate::native::layout_mut::<ConnObject>(slf);
+            ffi::Py_XDECREF(std::mem::replace(&mut o.hlist, new));
+        }
+        Ok(())
     }
 }
 
@@ -374,18 +403,22 @@ native_methods! {
     }
 }
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
-    // SAFETY: last reference gone: release the notes, drop the handle, free, release the type.
+    // In order: untrack, release the notes and hlist, drop the handle, free, release the type.
+    // SAFETY: the last reference is gone.
     unsafe {
-        let o = crate::native::layout_mut::<ConnObject>(slf);
-        ffi::Py_XDECREF(std::mem::replace(&mut o.notes, std::ptr::null_mut()));
-        ManuallyDrop::drop(&mut o.handle);
+        ffi::PyObject_GC_UnTrack(slf as *mut std::ffi::c_void);
+        clear(slf);
+        ManuallyDrop::drop(&mut crate::native::layout_mut::<ConnObject>(slf).handle);
         crate::native::free_object(slf);
     }
 }
 
 native_type! {
     "mp_conn", ConnObject, "A client connection.",
-    instantiable: false, gc: false,
+    // `conn.hlist` holds any object given to it, so the type takes part in garbage
+    // collection.
+    instantiable: false,
+    gc: |o| [&mut o.notes, &mut o.hlist].into_iter(),
     slots: [
         Py_tp_dealloc => dealloc,
         Py_tp_methods => METHODS.get(),

@@ -2,15 +2,17 @@
 //! iterated in insertion order, as mod_python's table object.
 //!
 //! A table is either a live view of one of a request's tables (headers, notes, ...), valid
-//! while the request lives, or a table of its own (`apache.table()`, `get_options()`).
+//! while the request lives, of a connection handler's `conn.notes` while the handler runs,
+//! or a table of its own (`apache.table()`, `get_options()`).
 //! Keys and values may be given as `str` or `bytes` and come back as `str` (UTF-8 with
 //! `surrogateescape`, so any bytes round-trip). `t[k]` gives a list when `k` repeats.
 
+use crate::connection::DirectConn;
 use crate::native::native_type;
 use crate::native::{native_methods, trampoline, trampoline_int, Args};
 use crate::py::{Obj, PyErr, PyResult, Python};
 use crate::request::{lease_error, RequestLease};
-use bindings::{OwnedTable, Table};
+use bindings::{Lease, OwnedTable, Table};
 use pyo3_ffi as ffi;
 use std::ffi::c_int;
 use std::mem::ManuallyDrop;
@@ -29,6 +31,8 @@ pub(crate) enum RequestTable {
 
 enum TableSource {
     Request(Arc<RequestLease>, RequestTable),
+    /// `conn.notes` in a connection handler.
+    HandlerConnectionNotes(Arc<Lease<DirectConn>>),
     Owned(OwnedTable),
 }
 
@@ -63,6 +67,10 @@ unsafe fn table<'py>(py: Python<'py>, slf: *mut ffi::PyObject) -> PyResult<'py, 
                 RequestTable::ConnectionNotes => r.connection().notes(),
             })
         }
+        TableSource::HandlerConnectionNotes(lease) => {
+            let d = lease.get().map_err(|e| lease_error(py, e, "table"))?;
+            Ok(d.connection().notes())
+        }
     }
 }
 
@@ -87,6 +95,15 @@ pub(crate) fn new_request_table<'py>(
     which: RequestTable,
 ) -> PyResult<'py, Obj<'py>> {
     alloc(py, ty, TableSource::Request(lease, which))
+}
+
+/// A table object viewing the notes of the connection a connection handler serves.
+pub(crate) fn new_handler_connection_notes<'py>(
+    py: Python<'py>,
+    ty: *mut ffi::PyObject,
+    lease: Arc<Lease<DirectConn>>,
+) -> PyResult<'py, Obj<'py>> {
+    alloc(py, ty, TableSource::HandlerConnectionNotes(lease))
 }
 
 /// A table object of its own holding `entries`.

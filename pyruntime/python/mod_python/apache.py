@@ -785,6 +785,7 @@ def _connection_dispatch(conn, handler, debug, autoreload, python_path):
     """Runs a PythonConnectionHandler; called by the module. Returns an Apache status."""
     module_name, obj_str, directory, is_location, silent = handler
     hname = module_name if obj_str is None else module_name + "::" + obj_str
+    conn.hlist = mp_hlist([handler])
     try:
         _set_path(python_path, directory, is_location)
         module = import_module(module_name, autoreload=autoreload, log=debug)
