@@ -10,6 +10,8 @@
 #include <http_connection.h>
 #include <util_filter.h>
 #include <mod_include.h>
+#include <scoreboard.h>
+#include <apr_hash.h>
 #include <ap_mpm.h>
 #include <unixd.h>
 #include <apr_general.h>

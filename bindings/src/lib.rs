@@ -39,3 +39,17 @@ pub use pool::{OwnedPool, Pool};
 pub use request::{IntField, Request, RequestField, StrField};
 pub use server::Server;
 pub use table::{OwnedTable, Table};
+
+/// An httpd record (`request_rec`, `conn_rec`, `server_rec`) whose address C code may ask for:
+/// mod_python hands it to Python as the `_request_rec`, `_conn_rec` and `_server_rec`
+/// capsules for C extensions. Rust code never reaches the record through it.
+pub trait CRecord: Sized {
+    /// The record's address (the views are `repr(transparent)` over the records).
+    fn c_address(&self) -> std::ptr::NonNull<std::ffi::c_void> {
+        std::ptr::NonNull::from(self).cast()
+    }
+}
+
+impl CRecord for Request {}
+impl CRecord for Connection {}
+impl CRecord for Server {}

@@ -37,8 +37,20 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
     pyruntime::mod_filter::learn_providers(&module::config_tree());
     let locks = module::server_config::<PythonModule>(s).map_or(8, |c| c.settings.mutex_locks());
     pyruntime::process::create_global_locks(pconf, locks);
-    match init::initialize() {
+    let optimize = module::server_config::<PythonModule>(s)
+        .and_then(|c| c.optimize.as_ref())
+        .is_some_and(|o| o.value);
+    match init::initialize(optimize) {
         Ok(()) => {
+            if optimize != init::running_optimized() {
+                slog!(
+                    Some(s),
+                    LogLevel::Notice,
+                    "mod_python: PythonOptimize {} takes effect when Apache is stopped and                      started again; Python keeps running {}",
+                    if optimize { "On" } else { "Off" },
+                    if init::running_optimized() { "optimised" } else { "unoptimised" }
+                );
+            }
             module::add_version_component(pconf, &format!("Python/{}", init::runtime_version()));
             slog!(
                 Some(s),

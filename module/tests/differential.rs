@@ -655,3 +655,100 @@ fn connection_handler_notes_and_hlist() {
         modules: &[],
     });
 }
+
+const MEMBERS_PROBE: &str = r#"
+from mod_python import apache
+import _apache
+import sys
+import time
+
+def kind(v):
+    return type(v).__name__
+
+def handler(req):
+    req.content_type = "text/plain"
+    before = req._bytes_queued
+    req.write("x\n")
+    restart = req.server.restart_time
+    lines = [
+        "interpreter=%s" % req.interpreter,
+        "bytes_queued=%s %s" % (before, req._bytes_queued),
+        "records=%s" % [kind(o) for o in
+                        (req._request_rec, req.server._server_rec, req.connection._conn_rec)],
+        "restart_time=%s %s" % (kind(restart), abs(time.time() - restart) < 600),
+        "exts=%s %s" % (kind(req.get_addhandler_exts()), sorted(req.get_addhandler_exts().split())),
+        "parse_qs=%r" % (sorted(_apache.parse_qs("a=1&b=2&a=3;c=%41+b&d=&e&x=y=z").items()),),
+        "parse_qs_blank=%r" % (sorted(_apache.parse_qs("a=1&b=&c", 1).items()),),
+        "parse_qs_bytes=%r" % (_apache.parse_qs(b"k=%41"),),
+        "parse_qsl_values=%r" % ([v for k, v in _apache.parse_qsl("a=1&b=&c", 1)],),
+        "names=%s" % [kind(getattr(apache, n)) for n in
+                      ("setup_cgi", "restore_nocgi", "NullIO", "CGIStdin", "CGIStdout",
+                       "init", "CallBack")],
+        "optimize=%s" % sys.flags.optimize,
+    ]
+    req.write("\n".join(lines))
+    return apache.OK
+"#;
+
+/// Request, server and connection members mod_python 3.5 has beyond its documentation
+/// (`_bytes_queued`, the record capsules, `restart_time`, `get_addhandler_exts()`),
+/// `_apache.parse_qs`, the CGI helpers' names in `mod_python.apache`; `PythonOptimize On`
+/// starts Python at optimisation level 2 and `PythonEnablePdb On` has no effect unless
+/// httpd runs in one process (`-X`).
+#[test]
+fn members_beyond_the_documentation_and_python_flags() {
+    for (name, flags) in [
+        ("members", ""),
+        (
+            "members optimised",
+            "PythonOptimize On\nPythonEnablePdb On\n",
+        ),
+    ] {
+        let config = format!(
+            "{flags}PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+             <Directory \"@DOCROOT@\">\n  AddHandler mod_python .py .pyx\n  \
+             AddHandler cgi-script .cgi\n  PythonHandler members_probe\n</Directory>\n"
+        );
+        compare(&Scenario {
+            name,
+            config: Box::leak(config.into_boxed_str()),
+            files: &[("members_probe.py", MEMBERS_PROBE), ("x.py", "")],
+            paths: &["/x.py"],
+            modules: &[],
+        });
+    }
+}
+
+const SETUP_CGI_PROBE: &str = r#"
+import os
+from mod_python import apache
+
+def handler(req):
+    saved = apache.setup_cgi(req)
+    try:
+        print("Status: 202 Accepted")
+        print("X-From-Script: yes")
+        print("Content-Type: text/plain")
+        print()
+        print("interpreter=%s" % req.interpreter)
+        print("method=%s script=%s" % (os.environ.get("REQUEST_METHOD"),
+                                        os.environ.get("SCRIPT_NAME")))
+    finally:
+        apache.restore_nocgi(*saved)
+    return apache.OK
+"#;
+
+/// `apache.setup_cgi(req)`: what a CGI-style script prints becomes the response, its
+/// `Status:` header the status, and os.environ holds the request's CGI variables.
+#[test]
+fn setup_cgi_turns_printed_output_into_the_response() {
+    compare(&Scenario {
+        name: "setup_cgi",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 <Directory \"@DOCROOT@/cgi\">\n  SetHandler mod_python\n  \
+                 PythonHandler setup_cgi_probe\n</Directory>\n",
+        files: &[("setup_cgi_probe.py", SETUP_CGI_PROBE), ("cgi/script", "")],
+        paths: &["/cgi/script"],
+        modules: &[],
+    });
+}

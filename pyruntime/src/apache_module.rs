@@ -113,6 +113,31 @@ native_methods! {
         }
     }
 
+    parse_qs(_, a = ["qs", "keep_blank_values", "strict_parsing"] / 1)
+        "parse_qs(qs, keep_blank_values=0, strict_parsing=0): {name: [values]} of a query string."
+    {
+        let (fields, text) = query_fields(py, &a)?;
+        let dict = py.dict()?;
+        for f in fields {
+            let name = query_part(py, &f.name, text)?;
+            let value = query_part(py, &f.value, text)?;
+            let list = dict.call_method("setdefault", vec![name, py.list(vec![])?])?;
+            list.call_method("append", vec![value])?;
+        }
+        Ok(dict)
+    }
+
+    parse_qsl(_, a = ["qs", "keep_blank_values", "strict_parsing"] / 1)
+        "parse_qsl(qs, keep_blank_values=0, strict_parsing=0): [(name, value)] of a query string."
+    {
+        let (fields, text) = query_fields(py, &a)?;
+        let pairs = fields
+            .iter()
+            .map(|f| py.tuple(vec![query_part(py, &f.name, text)?, query_part(py, &f.value, text)?]))
+            .collect::<crate::py::PyResult<'_, Vec<_>>>()?;
+        py.list(pairs)
+    }
+
     config_tree(_, _a = [] / 0)
         "config_tree(): the parsed configuration as tuples and lists."
     {
@@ -276,6 +301,34 @@ pub(crate) unsafe fn module_state<'a>(module: *mut ffi::PyObject) -> &'a mut Mod
 pub(crate) unsafe fn state_of<'a>(obj: *mut ffi::PyObject) -> &'a ModuleState {
     // SAFETY: our types carry their defining module; its state is a ModuleState.
     unsafe { &*(ffi::PyType_GetModuleState(ffi::Py_TYPE(obj)) as *const ModuleState) }
+}
+
+/// The fields `parse_qs`/`parse_qsl` keep of their arguments, and whether the query string
+/// was text (then names and values are `str`, else `bytes`).
+fn query_fields<'py, const N: usize>(
+    py: Python<'py>,
+    a: &crate::native::Args<'py, N>,
+) -> crate::py::PyResult<'py, (Vec<crate::querystring::Field>, bool)> {
+    let qs = a
+        .get(0)
+        .ok_or_else(|| crate::py::PyErr::type_error(py, "a query string is required"))?;
+    // SAFETY: a type check on a valid object.
+    let text = unsafe { ffi::PyUnicode_Check(qs.as_ptr()) != 0 };
+    let bytes = qs.to_wire_bytes()?;
+    let keep_blank = a.int_or(1, 0)? != 0;
+    let strict = a.int_or(2, 0)? != 0;
+    let fields = crate::querystring::parse(&bytes, keep_blank, strict)
+        .map_err(|e| crate::py::PyErr::value_error(py, &e))?;
+    Ok((fields, text))
+}
+
+/// A decoded name or value: `str` (invalid UTF-8 replaced, as urllib does) or `bytes`.
+fn query_part<'py>(py: Python<'py>, b: &[u8], text: bool) -> crate::py::PyResult<'py, Obj<'py>> {
+    if text {
+        py.str(&String::from_utf8_lossy(b))
+    } else {
+        py.bytes(b)
+    }
 }
 
 unsafe extern "C" fn exec_module(module: *mut ffi::PyObject) -> c_int {

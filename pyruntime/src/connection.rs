@@ -264,6 +264,9 @@ native_attributes! {
     local_host(c) "The server's DNS name." {
         py.opt_str_from_wire(c.local_host())
     }
+    _conn_rec(c) "The conn_rec, as a capsule for C extensions." {
+        py.capsule(bindings::CRecord::c_address(c))
+    }
     id(c) "Apache's connection id." {
         py.int(c.id())
     }

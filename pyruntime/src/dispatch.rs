@@ -205,11 +205,19 @@ fn dispatch<'py>(
             py.bool(call.config.auto_reload()),
             python_path,
             extension,
+            py.bool(pdb_enabled(call.config)),
         ],
     )?;
     Ok(result
         .to_i64()?
         .clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
+}
+
+/// `PythonEnablePdb On` steps through handlers with pdb, as in mod_python only when httpd
+/// runs in one process in the foreground (`-X`, `-DONE_PROCESS`), where a terminal is there.
+fn pdb_enabled(config: &DirConfig) -> bool {
+    config.flag(directives::Flag::EnablePdb)
+        && bindings::module::config_define_exists("ONE_PROCESS")
 }
 
 /// Runs the `PythonImport` entries at child start, each in its interpreter: the module is

@@ -61,12 +61,22 @@ fn status_result(status: ffi::PyStatus) -> Result<(), String> {
     }
 }
 
-/// Initialises Python in this process if it is not yet running, leaving the GIL released.
-/// Idempotent (a graceful restart calls it again).
+/// Whether Python was started with `PythonOptimize On` (optimisation level 2, as `-OO`).
+static OPTIMIZED: AtomicBool = AtomicBool::new(false);
+
+/// True when the running Python was started optimised (`PythonOptimize On`); the level
+/// cannot change until Apache is fully restarted.
+pub fn running_optimized() -> bool {
+    OPTIMIZED.load(Ordering::Acquire)
+}
+
+/// Initialises Python in this process if it is not yet running, leaving the GIL released;
+/// `optimize` (`PythonOptimize On`) starts it at optimisation level 2, as mod_python does
+/// (asserts and docstrings dropped). Idempotent (a graceful restart calls it again).
 ///
 /// # Errors
 /// [`RuntimeError::Init`] with CPython's message, e.g. when the standard library is missing.
-pub fn initialize() -> Result<(), RuntimeError> {
+pub fn initialize(optimize: bool) -> Result<(), RuntimeError> {
     let _guard = INIT_LOCK.lock().unwrap_or_else(|p| p.into_inner());
     if is_initialized() {
         return Ok(());
@@ -107,6 +117,9 @@ pub fn initialize() -> Result<(), RuntimeError> {
         (*config).install_signal_handlers = 0;
         (*config).parse_argv = 0;
         (*config).user_site_directory = 0;
+        if optimize {
+            (*config).optimization_level = 2;
+        }
         let result = (|| {
             set_config_string(config, std::ptr::addr_of_mut!((*config).home), &home)?;
             set_config_string(
@@ -118,6 +131,7 @@ pub fn initialize() -> Result<(), RuntimeError> {
         })();
         ffi::PyConfig_Clear(config);
         result.map_err(fail)?;
+        OPTIMIZED.store(optimize, Ordering::Release);
         INIT_PID.store(libc::getpid(), Ordering::Release);
         INIT_TSTATE.store(ffi::PyEval_SaveThread(), Ordering::Release);
     }

@@ -19,6 +19,7 @@ pub mod mod_filter;
 mod native;
 pub mod process;
 pub mod py;
+pub mod querystring;
 mod request;
 mod server;
 mod table;

@@ -124,6 +124,15 @@ native_attributes! {
     my_generation(_s) "The configuration generation of this child." {
         py.int(i64::from(bindings::module::mpm_generation()))
     }
+    restart_time(_s) "When the server was last (re)started, in seconds since the epoch." {
+        match bindings::module::restart_time() {
+            Some(t) => py.float(t as f64 / 1_000_000.0),
+            None => Ok(py.none()),
+        }
+    }
+    _server_rec(s) "The server_rec, as a capsule for C extensions." {
+        py.capsule(bindings::CRecord::c_address(s))
+    }
 }
 
 native_methods! {

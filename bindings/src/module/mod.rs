@@ -24,7 +24,7 @@ pub use hooks::{register_input_filter, register_output_filter, Hook, HookOrder, 
 pub use include::{register_include_handler, IncludeDirective};
 pub use server_state::{
     add_version_component, config_define_exists, in_config_test_pass, module_loaded,
-    module_magic_number, mpm_generation, mpm_query, mpm_stopping,
+    module_magic_number, mpm_generation, mpm_query, mpm_stopping, restart_time,
 };
 
 use crate::error::HookResult;

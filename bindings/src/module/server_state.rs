@@ -22,6 +22,18 @@ pub fn config_define_exists(name: &str) -> bool {
     unsafe { sys::ap_exists_config_define(c.as_ptr()) != 0 }
 }
 
+/// When the server was last (re)started, in microseconds since the epoch, from the
+/// scoreboard; `None` before the scoreboard exists.
+pub fn restart_time() -> Option<i64> {
+    // SAFETY: ap_get_scoreboard_global returns NULL or the scoreboard's global record, which
+    // lives as long as the process; restart_time is written by the parent before children run.
+    unsafe {
+        sys::ap_get_scoreboard_global()
+            .as_ref()
+            .map(|g| g.restart_time)
+    }
+}
+
 /// `ap_mpm_query`: a number the MPM reports (`AP_MPMQ_*`).
 pub fn mpm_query(code: i32) -> Option<i32> {
     let mut result: c_int = 0;

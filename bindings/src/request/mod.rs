@@ -6,10 +6,12 @@
 //!
 //! Here the view, its string fields, tables and relatives, writing, the end-of-request hook
 //! and this module's per-request value; the other `request_rec` fields in `fields`, and
-//! the httpd functions a handler calls on a request in `calls`.
+//! the httpd functions a handler calls on a request in `calls`, and what mod_mime maps to
+//! handlers in `mime`.
 
 mod calls;
 mod fields;
+mod mime;
 
 pub use fields::{IntField, ParsedUri, RemoteHostType, StrField};
 

@@ -466,3 +466,30 @@ def switch_cost(req):
                   apache.APLOG_NOTICE)
     req.write("%.9f %.9f" % (nested, fresh))
     return apache.OK
+
+
+def cgi_stdin(req):
+    # A CGI-style script reading its body from sys.stdin, line by line and the rest.
+    import sys
+    saved = apache.setup_cgi(req)
+    try:
+        first = sys.stdin.readline()
+        second = sys.stdin.readline(3)
+        rest = sys.stdin.buffer.read()
+        sys.stdout.write("Content-Type: text/plain\r\n\r\n")
+        sys.stdout.write(repr((first, second, rest)))
+    finally:
+        apache.restore_nocgi(*saved)
+    return apache.OK
+
+
+def parse_qsl(req):
+    import _apache
+    req.write(repr((_apache.parse_qsl("a=1&b=&c;d=%41+b", 1),
+                    _apache.parse_qsl(b"k=v&blank="),
+                    _apache.parse_qs("a=1&flag"))))
+    try:
+        _apache.parse_qs("a=1&flag", 0, 1)
+    except ValueError as e:
+        req.write(" strict: %s" % e)
+    return apache.OK

@@ -665,7 +665,7 @@ mp_hlist.__module__ = "builtins"
 mp_finfo.__module__ = "builtins"
 
 
-def _dispatch(req, phase, handlers, debug, autoreload, python_path, extension):
+def _dispatch(req, phase, handlers, debug, autoreload, python_path, extension, pdb=False):
     """Runs the handler list of one phase; called by the module. `handlers` holds
     (module, object or None, directory, is_location, silent) tuples; `req.add_handler`
     for the running phase appends to it."""
@@ -674,13 +674,13 @@ def _dispatch(req, phase, handlers, debug, autoreload, python_path, extension):
     if extension is not None:
         req.extension = extension
     try:
-        return _run_handlers(req, phase, handlers, debug, autoreload, python_path)
+        return _run_handlers(req, phase, handlers, debug, autoreload, python_path, pdb)
     finally:
         req.phase = None
         req._mp_handlers = None
 
 
-def _run_handlers(req, phase, handlers, debug, autoreload, python_path):
+def _run_handlers(req, phase, handlers, debug, autoreload, python_path, pdb=False):
     default = phase[len("Python"):].lower()
     expected = _status_values.get(default, (OK,))
     result = DECLINED
@@ -700,7 +700,12 @@ def _run_handlers(req, phase, handlers, debug, autoreload, python_path):
                 hlist.next()
                 continue
             try:
-                result = obj(req)
+                if pdb:
+                    # PythonEnablePdb, with httpd -X / -DONE_PROCESS: step through the handler.
+                    import pdb as debugger
+                    result = debugger.runcall(obj, req)
+                else:
+                    result = obj(req)
             except SERVER_RETURN as value:
                 if len(value.args) == 2:
                     result, status = value.args
@@ -799,3 +804,47 @@ def _connection_dispatch(conn, handler, debug, autoreload, python_path):
             for line in chunk.rstrip("\n").split("\n"):
                 conn.log_error("PythonConnectionHandler %s: %s" % (hname, line), APLOG_ERR)
         return OK
+
+
+# ---------------------------------------------------------------- mod_python 3.5's entry points
+
+from mod_python._cgi import NullIO, CGIStdin, CGIStdout, setup_cgi, restore_nocgi  # noqa: E402
+
+
+class CallBack:
+    """mod_python 3.5's dispatcher object, for code that calls it directly. The module
+    itself dispatches through this module's functions; what is useful on its own is here:
+    running a PythonImport entry, a server-side include directive, and reporting an error."""
+
+    def ImportDispatch(self, name):
+        module_name, _, function_name = name.partition("::")
+        _import_dispatch(module_name, function_name or None)
+
+    def IncludeDispatch(self, fltr, tag, code):
+        debug = fltr.req.get_config().get("PythonDebug") == "1"
+        _include_dispatch(fltr, tag, code, debug)
+        return OK
+
+    def ReportError(self, etype, evalue, etb, req=None, filter=None, srv=None,
+                    phase="N/A", hname="N/A", debug=0):
+        lines = traceback.format_exception(etype, evalue, etb)
+        log = req.log_error if req is not None else (
+            srv.log_error if srv is not None else log_error)
+        for chunk in lines:
+            for line in chunk.rstrip("\n").split("\n"):
+                log("%s %s: %s" % (phase, hname, line), APLOG_ERR)
+        if not debug or (req is None and filter is None):
+            return HTTP_INTERNAL_SERVER_ERROR
+        body = '\n<pre>\nMod_python error: "%s %s"\n\n%s</pre>\n' % (
+            phase, hname, "".join(escape(l) for l in lines))
+        (filter if filter is not None else req).write(body)
+        return DONE
+
+
+def init(name, server):
+    """What mod_python 3.5 calls when it makes an interpreter: records its name and the main
+    server here and returns the dispatcher object."""
+    global interpreter, main_server
+    interpreter = name
+    main_server = server
+    return CallBack()

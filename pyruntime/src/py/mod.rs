@@ -112,6 +112,18 @@ impl<'py> Python<'py> {
         unsafe { Obj::from_owned(self, ffi::PyLong_FromLongLong(v)) }
     }
 
+    /// An unnamed capsule holding `address` (an httpd record for C extensions: mod_python's
+    /// `_request_rec`, `_conn_rec`, `_server_rec`); nothing is freed with it.
+    pub fn capsule(self, address: std::ptr::NonNull<std::ffi::c_void>) -> PyResult<'py, Obj<'py>> {
+        // SAFETY: a non-NULL pointer, no name, no destructor: PyCapsule_New cannot misuse it.
+        unsafe {
+            Obj::from_owned(
+                self,
+                ffi::PyCapsule_New(address.as_ptr(), std::ptr::null(), None),
+            )
+        }
+    }
+
     /// A `float`.
     pub fn float(self, v: f64) -> PyResult<'py, Obj<'py>> {
         // SAFETY: PyFloat_FromDouble returns a new reference or NULL with an exception.

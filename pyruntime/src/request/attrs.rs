@@ -44,6 +44,10 @@ enum Kind {
     Next,
     Prev,
     Main,
+    /// Bytes `req.write` and `req.sendfile` handed to Apache for this request.
+    BytesQueued,
+    /// The `request_rec`, as a capsule for C extensions.
+    RequestRec,
 }
 
 struct AttrDef {
@@ -60,7 +64,7 @@ const fn a(name: &'static CStr, kind: Kind, writable: bool) -> AttrDef {
     }
 }
 
-const ATTRS: [AttrDef; 52] = [
+const ATTRS: [AttrDef; 54] = [
     a(c"the_request", Kind::TheRequest, false),
     a(c"protocol", Kind::Protocol, false),
     a(c"hostname", Kind::Hostname, false),
@@ -141,6 +145,8 @@ const ATTRS: [AttrDef; 52] = [
     a(c"content_languages", Kind::ContentLanguages, false),
     a(c"allowed_xmethods", Kind::AllowedXmethods, false),
     a(c"allowed_methods", Kind::AllowedMethods, false),
+    a(c"_bytes_queued", Kind::BytesQueued, false),
+    a(c"_request_rec", Kind::RequestRec, false),
 ];
 
 /// Object-valued attributes, appended after [`ATTRS`].
@@ -320,6 +326,8 @@ unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> 
             Kind::Next => related_request(py, r.next()),
             Kind::Prev => related_request(py, r.prev()),
             Kind::Main => related_request(py, r.main()),
+            Kind::BytesQueued => py.int(super::objects(r).map_or(0, |o| o.bytes_queued.get())),
+            Kind::RequestRec => py.capsule(bindings::CRecord::c_address(r)),
         }
     })
 }

@@ -155,6 +155,7 @@ native_methods! {
             Ok::<(), bindings::AprError>(())
         });
         result.map_err(|_| PyErr::os_error(py, "Write failed, client closed connection."))?;
+        queued(r, data.len() as u64);
         Ok(py.none())
     }
 
@@ -531,7 +532,17 @@ native_methods! {
                 &format!("Could not send {}: {e}", String::from_utf8_lossy(&path)),
             )
         })?;
+        queued(r, sent);
         py.int(i64::try_from(sent).unwrap_or(i64::MAX))
+    }
+
+    get_addhandler_exts(r, _a = [] / 0)
+        "get_addhandler_exts(): the extensions AddHandler gives to mod_python here, as one \
+         space-separated string."
+    {
+        let exts = r.handler_extensions(&[b"mod_python", b"python-program"]);
+        let joined: Vec<u8> = exts.iter().flat_map(|e| e.iter().copied().chain([b' '])).collect();
+        py.str_from_wire(&joined)
     }
 
     add_output_filter(r, a = ["filter_name"] / 1)
@@ -569,5 +580,16 @@ native_methods! {
         "register_input_filter(name, handler, dir=None)"
     {
         register_filter(py, r, &a, true)
+    }
+}
+
+/// Counts `n` more bytes handed to Apache for `r` (`req._bytes_queued`).
+fn queued(r: &bindings::Request, n: u64) {
+    if let Some(o) = super::objects(r) {
+        o.bytes_queued.set(
+            o.bytes_queued
+                .get()
+                .saturating_add(i64::try_from(n).unwrap_or(i64::MAX)),
+        );
     }
 }

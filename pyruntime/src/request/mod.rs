@@ -67,6 +67,8 @@ pub(crate) struct RequestState {
     followers: RefCell<Vec<usize>>,
     /// True once the request has ended for Python: no new objects are made for it.
     ended: Cell<bool>,
+    /// Bytes `req.write` and `req.sendfile` handed to Apache (`req._bytes_queued`).
+    pub(crate) bytes_queued: Cell<i64>,
 }
 
 /// The handler of a filter `req.register_*_filter` registered under `name` for `r`.
@@ -161,6 +163,7 @@ fn objects_or_new(r: &Request) -> &RequestState {
         body: RefCell::new(body::BodyState::default()),
         followers: RefCell::new(Vec::new()),
         ended: Cell::new(false),
+        bytes_queued: Cell::new(0),
     });
     let root = std::iter::successors(r.prev(), |p| p.prev())
         .take_while(|p| std::ptr::eq(p.pool(), r.pool()))
