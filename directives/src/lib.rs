@@ -14,6 +14,7 @@ pub mod directive;
 pub mod error;
 pub mod handler;
 pub mod httpdconf;
+pub mod matched_dir;
 pub mod phase;
 pub mod words;
 
@@ -30,4 +31,5 @@ pub use directive::{
 };
 pub use error::DirectiveError;
 pub use handler::{parse_handler_line, HandlerLine, HandlerRef};
+pub use matched_dir::matched_directory;
 pub use phase::HandlerPhase;

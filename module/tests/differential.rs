@@ -103,6 +103,79 @@ fn compare(s: &Scenario) {
             ours.error_log()
         );
     }
+    explainer_agrees(&ours, s, &got);
+}
+
+/// Python's `repr` of a string, for the strings the probe prints.
+fn py_repr(s: &str) -> String {
+    if s.contains('\'') && !s.contains('"') {
+        format!("\"{}\"", s.replace('\\', "\\\\"))
+    } else {
+        format!("'{}'", s.replace('\\', "\\\\").replace('\'', "\\'"))
+    }
+}
+
+/// `repr(sorted(pairs))` as the probe prints it.
+fn py_pairs(mut pairs: Vec<(String, String)>) -> String {
+    pairs.sort();
+    let items: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("({}, {})", py_repr(k), py_repr(v)))
+        .collect();
+    format!("[{}]", items.join(", "))
+}
+
+/// `mod-python-config explain` over our server's httpd.conf predicts, for every path the
+/// probe answered, the options, configuration, interpreter, filename and a handler the
+/// module reported.
+fn explainer_agrees(ours: &Apache, s: &Scenario, answers: &[String]) {
+    use directives::httpdconf::{build_site, explain, read_config, ReadOptions, RequestFacts};
+    let conf = ours.root().join("httpd.conf");
+    let tree = read_config(&conf, &ReadOptions::default()).expect("read httpd.conf");
+    let site = build_site(&tree);
+    let root = ours.root().display().to_string();
+    for (path, answer) in s.paths.iter().zip(answers) {
+        let seen: std::collections::HashMap<&str, &str> =
+            answer.lines().filter_map(|l| l.split_once('=')).collect();
+        let (Some(options), Some(config)) = (seen.get("options"), seen.get("config")) else {
+            continue; // not the standard probe
+        };
+        let facts = RequestFacts {
+            host: "127.0.0.1".to_string(),
+            url: path.to_string(),
+            file: None,
+        };
+        let x = explain(&site, &facts);
+        let ctx = format!("{}: {path}: explainer applied {:?}", s.name, x.applied);
+        let rooted = |t: String| t.replace(&root, "ROOT");
+        let predicted_options = py_pairs(
+            x.config
+                .effective_options()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        );
+        assert_eq!(rooted(predicted_options), *options, "{ctx}");
+        assert_eq!(rooted(py_pairs(x.config.config_table())), *config, "{ctx}");
+        let file = x.file.as_ref().map(|f| f.to_string_lossy().into_owned());
+        if let Some(filename) = seen.get("filename") {
+            let predicted = file.clone().map_or("None".to_string(), &rooted);
+            assert_eq!(predicted, *filename, "{ctx}");
+        }
+        if let Some(handler) = seen.get("handler") {
+            let names: Vec<String> = x
+                .content_handlers()
+                .iter()
+                .map(|h| h.handler.to_string())
+                .collect();
+            assert!(
+                names.iter().any(|n| n == handler),
+                "{ctx}: {handler} not in {names:?}"
+            );
+        }
+        if let Some(interpreter) = seen.get("interpreter") {
+            assert_eq!(rooted(x.interpreter()), *interpreter, "{ctx}");
+        }
+    }
 }
 
 /// The reference must be installed: a missing one fails the test rather than skipping it.
@@ -749,6 +822,39 @@ fn setup_cgi_turns_printed_output_into_the_response() {
                  PythonHandler setup_cgi_probe\n</Directory>\n",
         files: &[("setup_cgi_probe.py", SETUP_CGI_PROBE), ("cgi/script", "")],
         paths: &["/cgi/script"],
+        modules: &[],
+    });
+}
+
+const WHERE_PROBE: &str = r#"
+import sys
+from mod_python import apache
+
+def handler(req):
+    req.content_type = "text/plain"
+    d = req.hlist.directory
+    req.write("interpreter=%s\ndirectory=%s\non_path=%s\n" % (
+        req.interpreter, d, d is not None and d in sys.path))
+    return apache.OK
+"#;
+
+/// For a handler written in a wildcard `<Directory>` or a `<DirectoryMatch>`, `hlist.directory`
+/// (and what goes on `sys.path`) is the directory the section matched, not its pattern.
+#[test]
+fn wildcard_and_regex_sections_report_the_matched_directory() {
+    compare(&Scenario {
+        name: "wildcard directories",
+        config: "<Directory \"@DOCROOT@/app*\">\n  SetHandler mod_python\n  \
+                 PythonHandler where_probe\n</Directory>\n\
+                 <DirectoryMatch \"^@DOCROOT@/re[0-9]+\">\n  SetHandler mod_python\n  \
+                 PythonHandler where_probe\n</DirectoryMatch>\n",
+        files: &[
+            ("app1/where_probe.py", WHERE_PROBE),
+            ("app1/sub/x", ""),
+            ("re42/where_probe.py", WHERE_PROBE),
+            ("re42/deeper/y", ""),
+        ],
+        paths: &["/app1/x", "/app1/sub/x", "/re42/y", "/re42/deeper/y"],
         modules: &[],
     });
 }

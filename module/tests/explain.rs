@@ -288,15 +288,9 @@ fn explainer_agrees_with_live_server() {
             Some(which.as_str()),
             "{ctx}"
         );
-        let dir = file.rfind('/').map(|i| file[..=i].to_string());
-        let interp = x.config.interpreter_name(
-            &x.server_name,
-            dir.as_deref(),
-            handlers.first().and_then(|h| h.directory.as_deref()),
-        );
         assert_eq!(
             live.get("interpreter").map(|v| v.str()),
-            Some(interp.as_str()),
+            Some(x.interpreter().as_str()),
             "{ctx}"
         );
         seen.insert(which);

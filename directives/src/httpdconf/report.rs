@@ -34,20 +34,8 @@ pub fn render(req: &RequestFacts, x: &Explanation) -> String {
         let _ = writeln!(out, "File         {}", f.display());
     }
     let file_text = x.file.as_ref().map(|f| f.to_string_lossy().into_owned());
-    let file_dir = file_text
-        .as_ref()
-        .and_then(|f| f.rfind('/').map(|i| f[..=i].to_string()));
-    let ext = file_text.as_ref().and_then(|f| {
-        let base = f.rsplit('/').next().unwrap_or("");
-        base.rfind('.').map(|i| base[i..].to_string())
-    });
-    let content = x.config.handlers_for(HandlerPhase::Handler, ext.as_deref());
-    let interpreter = x.config.interpreter_name(
-        &x.server_name,
-        file_dir.as_deref(),
-        content.first().and_then(|h| h.directory.as_deref()),
-    );
-    let _ = writeln!(out, "Interpreter  {interpreter}");
+    let ext = file_text.as_deref().and_then(crate::request_extension);
+    let _ = writeln!(out, "Interpreter  {}", x.interpreter());
     out.push_str("\nSections applied, in merge order:\n");
     if x.applied.is_empty() {
         out.push_str("  (none: server level only)\n");

@@ -21,7 +21,9 @@ pub struct RequestFacts {
     pub host: String,
     /// The URL path.
     pub url: String,
-    /// The file the URL maps to; default: the document root joined with the URL.
+    /// The file the URL maps to; default: the document root joined with the URL, cut where
+    /// Apache cuts it (after the first component that is a file or does not exist; the rest
+    /// is path info).
     pub file: Option<PathBuf>,
 }
 
@@ -196,6 +198,74 @@ fn section_kind(name: &str) -> Option<SectionKind> {
     }
 }
 
+/// The file Apache maps `url` to under `root`, as its directory walk does: components are
+/// followed while they are directories; the first one that is a file or does not exist ends
+/// the file name, and what follows it is path info.
+fn map_to_file(root: &str, url: &str) -> PathBuf {
+    let mut file = root.trim_end_matches('/').to_string();
+    let mut components = url.split('/').filter(|c| !c.is_empty()).peekable();
+    while let Some(component) = components.next() {
+        file.push('/');
+        file.push_str(component);
+        if !Path::new(&file).is_dir() {
+            break;
+        }
+        if components.peek().is_none() && url.ends_with('/') {
+            file.push('/');
+        }
+    }
+    if url == "/" || url.is_empty() {
+        file.push('/');
+    }
+    PathBuf::from(file)
+}
+
+impl Explanation {
+    /// The directory a request for `file` counts as in: the file's directory, or the
+    /// directory itself for a request naming one (`/p/c` where `c` is a directory).
+    pub fn file_directory(&self) -> Option<String> {
+        let text = self.file.as_ref()?.to_string_lossy().into_owned();
+        if !text.ends_with('/') && Path::new(&text).is_dir() {
+            return Some(format!("{text}/"));
+        }
+        text.rfind('/').map(|i| text[..=i].to_string())
+    }
+
+    /// The content handlers (`PythonHandler`) for the file, with the directory a wildcard or
+    /// regex section matched in place of its pattern, as the module hands them to Python.
+    pub fn content_handlers(&self) -> Vec<crate::HandlerEntry> {
+        let file = self.file.as_ref().map(|f| f.to_string_lossy().into_owned());
+        let ext = file.as_deref().and_then(crate::request_extension);
+        let mut handlers = self
+            .config
+            .handlers_for(crate::HandlerPhase::Handler, ext.as_deref())
+            .to_vec();
+        if let Some(file) = file.as_deref() {
+            for h in handlers.iter_mut().filter(|h| !h.is_location) {
+                let matched = h
+                    .directory
+                    .as_deref()
+                    .and_then(|d| crate::matched_directory(d, h.directory_kind, file));
+                if let Some(dir) = matched {
+                    h.directory = Some(dir);
+                    h.directory_kind = crate::DirectoryKind::Plain;
+                }
+            }
+        }
+        handlers
+    }
+
+    /// The interpreter the content handler runs in.
+    pub fn interpreter(&self) -> String {
+        let handlers = self.content_handlers();
+        self.config.interpreter_name(
+            &self.server_name,
+            self.file_directory().as_deref(),
+            handlers.first().and_then(|h| h.directory.as_deref()),
+        )
+    }
+}
+
 /// Explains which mod_python configuration applies to `req` under `site`.
 pub fn explain(site: &Site, req: &RequestFacts) -> Explanation {
     let vhost = pick_server(site, &req.host);
@@ -237,7 +307,7 @@ pub fn explain(site: &Site, req: &RequestFacts) -> Explanation {
         req.file.clone().or_else(|| {
             document_root
                 .as_ref()
-                .map(|root| PathBuf::from(format!("{}{}", root.trim_end_matches('/'), req.url)))
+                .map(|root| map_to_file(root, &req.url))
         })
     };
     let mut walker = Walker {
@@ -258,7 +328,9 @@ pub fn explain(site: &Site, req: &RequestFacts) -> Explanation {
     let mut scratch_server = server_config.clone();
     if let Some(file) = &file {
         let text = file.to_string_lossy().into_owned();
+        // A request for a directory itself walks into that directory.
         let dir_path = match text.rfind('/') {
+            _ if !text.ends_with('/') && file.is_dir() => format!("{text}/"),
             Some(i) => text[..=i].to_string(),
             None => "/".to_string(),
         };
