@@ -1,8 +1,9 @@
 //! The differential layer: each scenario (a configuration fragment, files, requests) runs on a
-//! server with our module and on one with Debian's mod_python 3.5, the reference, and the
-//! answers of a probe handler are compared line by line. The probe reports what a handler
-//! sees: interpreter, options, the mod_python configuration, filename, phase and handler.
-//! Deliberate differences are listed in docs/compat.md, not here.
+//! server with our module and on one with Debian's mod_python 3.5, the reference, under each
+//! MPM, and the answers of a probe handler are compared line by line. The probe reports what
+//! a handler sees: interpreter, options, the mod_python configuration, filename, phase and
+//! handler; the explainer (`mod-python-config explain`) must predict the same from our
+//! httpd.conf. Deliberate differences are listed in docs/compat.md, not here.
 
 mod common;
 
@@ -75,15 +76,32 @@ fn answers(apache: &Apache, s: &Scenario) -> Vec<String> {
     s.paths
         .iter()
         .map(|p| {
-            let r = common::get(apache, p);
+            let (host, path) = host_and_path(p);
+            let raw = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+            let r = apache
+                .request(raw.as_bytes())
+                .unwrap_or_else(|e| panic!("{}: GET {p}: {e}\n{}", s.name, apache.error_log()));
             format!("{p} {}\n{}", r.status, r.text().replace(&root, "ROOT"))
         })
         .collect()
 }
 
-/// Runs `s` on both modules and compares the answers.
+/// A scenario path is `/path` (asked of the main server) or `host/path` (with that `Host`).
+fn host_and_path(p: &str) -> (&str, &str) {
+    match p.find('/') {
+        Some(0) | None => ("127.0.0.1", p),
+        Some(i) => (&p[..i], &p[i..]),
+    }
+}
+
+/// Runs `s` on both modules under each MPM and compares the answers.
 fn compare(s: &Scenario) {
-    let mpm = Mpm::Event;
+    for mpm in Mpm::ALL {
+        compare_under(mpm, s);
+    }
+}
+
+fn compare_under(mpm: Mpm, s: &Scenario) {
     let reference = start(mpm, s, true);
     let expected = answers(&reference, s);
     assert!(
@@ -94,11 +112,19 @@ fn compare(s: &Scenario) {
     );
     let ours = start(mpm, s, false);
     let got = answers(&ours, s);
+    if std::env::var_os("DIFF_SHOW").is_some() {
+        eprintln!(
+            "--- {} ({mpm:?}), mod_python 3.5:\n{}",
+            s.name,
+            expected.join("\n")
+        );
+    }
     for (want, have) in expected.iter().zip(&got) {
         assert_eq!(
             have,
             want,
-            "{}: our answer (left) differs from mod_python 3.5's (right)\n--- ours' log\n{}",
+            "{} ({mpm:?}): our answer (left) differs from mod_python 3.5's (right)\n\
+             --- ours' log\n{}",
             s.name,
             ours.error_log()
         );
@@ -140,9 +166,10 @@ fn explainer_agrees(ours: &Apache, s: &Scenario, answers: &[String]) {
         let (Some(options), Some(config)) = (seen.get("options"), seen.get("config")) else {
             continue; // not the standard probe
         };
+        let (host, url) = host_and_path(path);
         let facts = RequestFacts {
-            host: "127.0.0.1".to_string(),
-            url: path.to_string(),
+            host: host.to_string(),
+            url: url.to_string(),
             file: None,
         };
         let x = explain(&site, &facts);
@@ -855,6 +882,185 @@ fn wildcard_and_regex_sections_report_the_matched_directory() {
             ("re42/deeper/y", ""),
         ],
         paths: &["/app1/x", "/app1/sub/x", "/re42/y", "/re42/deeper/y"],
+        modules: &[],
+    });
+}
+
+/// Sections of every kind around one probe: `<LocationMatch>`, `<Files>`, `<FilesMatch>`,
+/// `.htaccess` (with `AllowOverride`), name-based `<VirtualHost>`s and the main server.
+#[test]
+fn every_kind_of_section() {
+    compare(&Scenario {
+        name: "sections",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\nPythonOption level main\n\
+                 <Directory \"@DOCROOT@\">\n  AllowOverride All\n  SetHandler mod_python\n  \
+                 PythonHandler probe\n  PythonOption level docroot\n  \
+                 <Files \"special.txt\">\n    PythonOption files yes\n  </Files>\n  \
+                 <FilesMatch \"\\.(dat|bin)$\">\n    PythonOption filesmatch yes\n  </FilesMatch>\n\
+                 </Directory>\n\
+                 <LocationMatch \"^/lm/[0-9]+\">\n  PythonOption locationmatch yes\n\
+                 </LocationMatch>\n\
+                 <VirtualHost *>\n  ServerName 127.0.0.1\n</VirtualHost>\n\
+                 <VirtualHost *>\n  ServerName v.test\n  PythonOption vhost v\n  \
+                 PythonInterpreter vhost_interp\n</VirtualHost>\n",
+        files: &[
+            ("special.txt", "x"),
+            ("data.dat", "x"),
+            ("lm/12/x", "x"),
+            (
+                "ht/.htaccess",
+                "PythonOption level htaccess\nPythonOption from_htaccess 1\n",
+            ),
+            ("ht/page", "x"),
+        ],
+        paths: &[
+            "/special.txt",
+            "/data.dat",
+            "/lm/12/x",
+            "/ht/page",
+            "v.test/special.txt",
+            "v.test/ht/page",
+        ],
+        modules: &[],
+    });
+}
+
+const RETURNS: &str = r#"
+from mod_python import apache
+
+def declines(req):
+    return apache.DECLINED
+
+def writes(req):
+    req.content_type = "text/plain"
+    req.write("interpreter=%s\nphase=%s\nhandler=%s\n" % (
+        req.interpreter, req.phase, req.hlist.handler))
+    return apache.OK
+
+def done(req):
+    req.content_type = "text/plain"
+    req.write("interpreter=%s\ndone\n" % req.interpreter)
+    return apache.DONE
+
+def forbidden_by_raise(req):
+    raise apache.SERVER_RETURN(apache.HTTP_FORBIDDEN)
+
+def forbidden_with_status(req):
+    req.content_type = "text/plain"
+    req.write("interpreter=%s\nbody kept\n" % req.interpreter)
+    raise apache.SERVER_RETURN(apache.OK, apache.HTTP_FORBIDDEN)
+
+def not_found(req):
+    return apache.HTTP_NOT_FOUND
+
+def not_an_int(req):
+    return "oops"
+
+def access_denied(req):
+    return apache.HTTP_FORBIDDEN
+
+def access_ok(req):
+    return apache.OK
+
+def fixup_declines(req):
+    return apache.DECLINED
+"#;
+
+/// What a handler's return value does: `DECLINED` passes to the next stacked handler, `DONE`
+/// ends the phase, `SERVER_RETURN` with a status or a (result, status) pair, an HTTP status
+/// becomes the response, a value that is not an int is an error; an access handler's
+/// `HTTP_FORBIDDEN` stops the request before the content handler.
+#[test]
+fn handler_return_values_and_phases() {
+    let handlers = [
+        ("r/declines", "PythonHandler returns::declines\n  PythonHandler returns::writes"),
+        ("r/done", "PythonHandler returns::done\n  PythonHandler returns::writes"),
+        ("r/raise", "PythonHandler returns::forbidden_by_raise"),
+        ("r/status", "PythonHandler returns::forbidden_with_status"),
+        ("r/missing", "PythonHandler returns::not_found"),
+        ("r/string", "PythonHandler returns::not_an_int"),
+        ("r/denied", "PythonAccessHandler returns::access_denied\n  PythonHandler returns::writes"),
+        (
+            "r/allowed",
+            "PythonAccessHandler returns::access_ok\n  PythonFixupHandler returns::fixup_declines\n  \
+             PythonHandler returns::writes",
+        ),
+    ];
+    let mut config = String::from("PythonPath \"['@DOCROOT@'] + sys.path\"\n");
+    for (path, lines) in handlers {
+        config.push_str(&format!(
+            "<Location /{path}>\n  SetHandler mod_python\n  {lines}\n</Location>\n"
+        ));
+    }
+    compare(&Scenario {
+        name: "return values",
+        config: Box::leak(config.into_boxed_str()),
+        files: &[("returns.py", RETURNS)],
+        paths: &[
+            "/r/declines",
+            "/r/done",
+            "/r/raise",
+            "/r/status",
+            "/r/missing",
+            "/r/string",
+            "/r/denied",
+            "/r/allowed",
+        ],
+        modules: &[],
+    });
+}
+
+const FILTERS: &str = r#"
+from mod_python import apache
+
+def page(req):
+    req.content_type = "text/plain"
+    req.write("From The Handler\n")
+    return apache.OK
+
+def adds(req):
+    req.add_output_filter("SHOUT")
+    return page(req)
+
+def registers(req):
+    req.register_output_filter("WHISPER", "filters::whisper")
+    req.add_output_filter("WHISPER")
+    return page(req)
+
+def _filter(f, change):
+    data = f.read()
+    while data:
+        f.write(change(data))
+        data = f.read()
+    if data is None:
+        f.write("interpreter=%s\nname=%s handler=%s dir=%s is_input=%s\n" % (
+            f.req.interpreter, f.name, f.handler, f.dir, f.is_input))
+        f.close()
+
+def shout(f):
+    _filter(f, lambda b: b.upper())
+
+def whisper(f):
+    _filter(f, lambda b: b.lower())
+"#;
+
+/// Python output filters configured with `PythonOutputFilter` and switched on by
+/// `SetOutputFilter`, added by the handler, and registered by it: what they write and what
+/// the filter object reports (name, handler, directory).
+#[test]
+fn output_filters_added_three_ways() {
+    compare(&Scenario {
+        name: "output filters",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 PythonOutputFilter filters::shout SHOUT\n\
+                 <Location /f/set>\n  SetHandler mod_python\n  PythonHandler filters::page\n  \
+                 SetOutputFilter SHOUT\n</Location>\n\
+                 <Location /f/added>\n  SetHandler mod_python\n  PythonHandler filters::adds\n\
+                 </Location>\n\
+                 <Directory \"@DOCROOT@/reg\">\n  SetHandler mod_python\n  \
+                 PythonHandler filters::registers\n</Directory>\n",
+        files: &[("filters.py", FILTERS), ("reg/x", "")],
+        paths: &["/f/set", "/f/added", "/reg/x"],
         modules: &[],
     });
 }

@@ -348,7 +348,7 @@ fn filter_methods_attributes_and_flush() {
         let apache = common::start(mpm, METHOD_CONFIG, &files);
         assert_eq!(
             get(&apache, "/lines").text(),
-            "1:one\n2:two\n3:three\n[numbers methods::linefilter False False]",
+            "1:one\n2:two\n3:three\n[numbers methods::linefilter 0 0]",
             "{mpm:?}\n{}",
             apache.error_log()
         );

@@ -305,16 +305,17 @@ fn held<'py>(py: Python<'py>, o: &FilterObject, i: usize) -> Obj<'py> {
     }
 }
 
-/// A property of the running call; `ended` once the call has returned.
+/// A flag of the running call, as 0 or 1; `ended` once the call has returned.
 fn of_call<'py>(
     py: Python<'py>,
     o: &FilterObject,
     ended: bool,
     f: impl FnOnce(&FilterCall) -> bool,
 ) -> PyResult<'py, Obj<'py>> {
+    // 0 or 1, as mod_python's int members.
     match o.handle.get() {
-        Ok(c) => Ok(py.bool(f(c))),
-        Err(bindings::LeaseError::Ended) => Ok(py.bool(ended)),
+        Ok(c) => py.int(i64::from(f(c))),
+        Err(bindings::LeaseError::Ended) => py.int(i64::from(ended)),
         Err(e) => Err(crate::request::lease_error(py, e, "filter")),
     }
 }
