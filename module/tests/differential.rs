@@ -1064,3 +1064,104 @@ fn output_filters_added_three_ways() {
         modules: &[],
     });
 }
+
+const REQUEST_BITS: &str = r#"
+from mod_python import apache
+
+def handler(req):
+    lines = ["interpreter=%s" % req.interpreter,
+             "content_type_set before=%r" % (req._content_type_set,)]
+    req.content_type = "text/plain"
+    lines.append("content_type_set after=%r" % (req._content_type_set,))
+    for t in (apache.REMOTE_HOST, apache.REMOTE_NAME, apache.REMOTE_NOLOOKUP,
+              apache.REMOTE_DOUBLE_REV):
+        lines.append("remote_host %d=%r %r" % (t, req.get_remote_host(t),
+                                               req.get_remote_host(t, 1)))
+    import os
+    other = os.path.join(os.path.dirname(req.filename), "other.txt")
+    req.finfo = apache.stat(other, apache.APR_FINFO_MIN)
+    lines.append("finfo assigned=%s %s" % (req.finfo.fname.rsplit("/", 1)[-1], req.finfo.size))
+    req.server.my_attribute = 5
+    lines.append("server attribute=%r" % (getattr(req.server, "my_attribute", None),))
+    req.write("\n".join(lines) + "\n")
+    return apache.OK
+
+def outputfilter(f):
+    data = f.read()
+    while data:
+        f.write(data)
+        data = f.read()
+    if data is None:
+        f.write("interpreter=%s\nphase in a filter of a static file=%r\n" % (
+            f.req.interpreter, f.req.phase))
+        f.close()
+"#;
+
+/// Request details mod_python 3.5 has: `_content_type_set`, `get_remote_host` answers for
+/// each lookup type, an assignable `finfo`, attributes set on the server object, and
+/// `req.phase` None where no handler has run (a filter over a static file).
+#[test]
+fn request_details() {
+    compare(&Scenario {
+        name: "request details",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 PythonOutputFilter request_bits PHASE_PROBE\n\
+                 <Directory \"@DOCROOT@/h\">\n  SetHandler mod_python\n  \
+                 PythonHandler request_bits\n</Directory>\n\
+                 <Directory \"@DOCROOT@/static\">\n  SetOutputFilter PHASE_PROBE\n</Directory>\n",
+        files: &[
+            ("request_bits.py", REQUEST_BITS),
+            ("h/page", ""),
+            ("h/other.txt", "12345"),
+            ("static/file.txt", "static text\n"),
+        ],
+        paths: &["/h/page", "/static/file.txt"],
+        modules: &[],
+    });
+}
+
+const RAISING_FILTER: &str = r#"
+from mod_python import apache
+
+def page(req):
+    req.content_type = "text/plain"
+    req.write("interpreter=%s\nfrom the handler\n" % req.interpreter, 0)
+    return apache.OK
+
+def outputfilter(f):
+    data = f.read()
+    while data:
+        f.write(data)
+        data = f.read()
+    raise ValueError("the filter fails at the end of the stream")
+"#;
+
+/// An output filter that raises after reading the end of the stream: the response still ends,
+/// with what the filter wrote, and the traceback is logged (mod_python 3.5 sends nothing at
+/// all: docs/compat.md).
+#[test]
+fn output_filter_raising_at_the_end_of_the_stream() {
+    let s = Scenario {
+        name: "raising filter",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 PythonOutputFilter raising_filter BREAKS\n\
+                 <Location /rf>\n  SetHandler mod_python\n  PythonHandler raising_filter::page\n  \
+                 SetOutputFilter BREAKS\n</Location>\n",
+        files: &[("raising_filter.py", RAISING_FILTER)],
+        paths: &["/rf"],
+        modules: &[],
+    };
+    for mpm in Mpm::ALL {
+        let ours = start(mpm, &s, false);
+        let r = common::get(&ours, "/rf");
+        assert_eq!(r.status, 200);
+        assert!(
+            r.text().ends_with("from the handler\n"),
+            "{mpm:?}: {:?}",
+            r.text()
+        );
+        let log = ours.error_log();
+        assert!(log.contains("ValueError: the filter fails"), "{log}");
+        assert!(common::crash_lines(&log).is_empty(), "{log}");
+    }
+}

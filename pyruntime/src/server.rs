@@ -15,6 +15,8 @@ use std::ptr::NonNull;
 #[repr(C)]
 struct ServerObject {
     ob_base: ffi::PyObject,
+    /// Attributes set from Python (`req.server.anything = ...`, as mod_python allows).
+    dict: *mut ffi::PyObject,
     server: NonNull<Server>,
 }
 
@@ -187,16 +189,27 @@ native_methods! {
     }
 }
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
-    // SAFETY: the last reference is gone and a server object owns no fields.
-    unsafe { crate::native::free_object(slf) }
+    // In order: untrack, release the attribute dict, free, release the type.
+    // SAFETY: the last reference is gone.
+    unsafe {
+        ffi::PyObject_GC_UnTrack(slf as *mut std::ffi::c_void);
+        clear(slf);
+        crate::native::free_object(slf);
+    }
 }
+
+static MEMBERS: crate::native::Static<[ffi::PyMemberDef; 2]> = crate::native::Static::new(
+    crate::native::dict_members(std::mem::offset_of!(ServerObject, dict)),
+);
 
 native_type! {
     "mp_server", ServerObject, "A (virtual) server of Apache.",
-    instantiable: false, gc: false,
+    instantiable: false,
+    gc: |o| std::iter::once(&mut o.dict),
     slots: [
         Py_tp_dealloc => dealloc,
         Py_tp_methods => METHODS.get(),
         Py_tp_getset => GETSET.get(),
+        Py_tp_members => MEMBERS.get(),
     ]
 }

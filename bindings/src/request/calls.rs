@@ -9,6 +9,27 @@ impl Request {
         crate::FileInfo::from_raw(&self.rec().finfo)
     }
 
+    /// Replaces `r->finfo` with what `apr_stat` finds at `path` now (`req.finfo = ...`):
+    /// Apache's later steps (conditional requests, the default handler) see that file.
+    ///
+    /// # Errors
+    /// The APR status of a failed stat (`APR_INCOMPLETE` is not an error).
+    pub fn stat_into_finfo(&self, path: &[u8]) -> Result<(), AprError> {
+        // apr_stat keeps the name's pointer in finfo.fname: the name lives in the request pool.
+        let p = self.pool().strdup(path)?;
+        let mut f = sys::apr_finfo_t::default();
+        // SAFETY: f is filled by apr_stat with strings in the request pool, which outlives
+        // r->finfo; the record is written on the request's own thread.
+        unsafe {
+            let rc = sys::apr_stat(&mut f, p, sys::APR_FINFO_NORM as i32, self.pool().as_raw());
+            if rc != sys::APR_SUCCESS as i32 && rc != sys::APR_INCOMPLETE as i32 {
+                return Err(AprError::from_status(rc));
+            }
+            (*self.as_raw()).finfo = f;
+        }
+        Ok(())
+    }
+
     /// Adds the CGI variables to `subprocess_env` as mod_python's `req.add_cgi_vars()` does:
     /// the request's own (`GATEWAY_INTERFACE`, `SERVER_PROTOCOL`, `REQUEST_METHOD`,
     /// `QUERY_STRING`, `REQUEST_URI`, `SCRIPT_NAME`, `PATH_INFO`) and the common ones

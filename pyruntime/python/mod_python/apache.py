@@ -92,8 +92,18 @@ def stat(fname, wanted):
     return mp_finfo(_apache._stat(fname, wanted))
 
 
-_apache.mp_request.finfo = property(lambda req: mp_finfo(req._finfo()),
-                                    doc="File information of req.filename (mp_finfo).")
+def _set_finfo(req, finfo):
+    req._set_finfo(finfo.fname)
+
+
+_apache.mp_request.finfo = property(
+    lambda req: mp_finfo(req._finfo()), _set_finfo,
+    doc="File information of req.filename (mp_finfo); assigning one (apache.stat(...)) "
+        "makes Apache use that file's information.")
+
+# What a request object answers before anything set them, as mod_python's members.
+_apache.mp_request.phase = None
+_apache.mp_request._content_type_set = 0
 
 # ---------------------------------------------------------------- child-exit cleanups
 

@@ -83,6 +83,7 @@ pub fn run_include_directive(d: &mut IncludeDirective<'_>) -> AprStatus {
         passed: Cell::new(false),
         rc: Cell::new(AprStatus::SUCCESS),
         busy: Cell::new(false),
+        eos_read: Cell::new(false),
     };
     // SAFETY: `call` lives on this stack frame; the lease is revoked before it returns.
     let handle = Arc::new(unsafe { Lease::new(&call) });

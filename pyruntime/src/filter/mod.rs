@@ -218,6 +218,7 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(InputMode, i64)>) -> 
         passed: Cell::new(false),
         rc: Cell::new(AprStatus::SUCCESS),
         busy: Cell::new(false),
+        eos_read: Cell::new(false),
     };
     // SAFETY: `call` lives on this stack frame; the lease is revoked before it returns.
     let handle = Arc::new(unsafe { Lease::new(&call) });
@@ -248,6 +249,16 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(InputMode, i64)>) -> 
     handle.revoke();
     if done.is_none() {
         state.disabled.set(true);
+    }
+    // An output filter that took the end of the stream and did not close (it raised, or
+    // forgot): what it wrote goes on with the end of the stream, so the response ends.
+    if input.is_none() && call.eos_read.get() && !call.closed.get() {
+        // SAFETY: the call has ended; the filter's own brigade is borrowed nowhere else.
+        let out = unsafe { state.own(f) };
+        out.append_eos();
+        let rc = AprStatus::of(f.pass_brigade(out));
+        out.cleanup();
+        return rc;
     }
     // After an error the filter is transparent: what it did not consume goes on.
     if state.disabled.get() && !call.closed.get() && !call.passed.get() {

@@ -35,6 +35,8 @@ pub(super) struct FilterCall {
     /// at a time (a method passing data down the chain could otherwise meet a filter that
     /// calls this object again).
     pub(super) busy: Cell<bool>,
+    /// True once a read of an output filter took the end of the stream (EOS) off its input.
+    pub(super) eos_read: Cell<bool>,
 }
 
 #[repr(C)]
@@ -149,6 +151,7 @@ fn read_in<'py>(
         match kind {
             BucketKind::Eos => {
                 bb.delete_first();
+                c.eos_read.set(input.is_none());
                 return Ok(py.none());
             }
             BucketKind::Flush if input.is_none() => bb.move_first_to(sink),

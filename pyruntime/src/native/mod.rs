@@ -76,6 +76,27 @@ pub(crate) const GETSET_END: ffi::PyGetSetDef = ffi::PyGetSetDef {
 };
 
 /// A type slot entry.
+/// The member table that gives a type's objects a `__dict__` at `offset` (arbitrary
+/// attributes, as `req.anything = ...`).
+pub(crate) const fn dict_members(offset: usize) -> [ffi::PyMemberDef; 2] {
+    [
+        ffi::PyMemberDef {
+            name: c"__dictoffset__".as_ptr(),
+            type_code: ffi::Py_T_PYSSIZET,
+            offset: offset as ffi::Py_ssize_t,
+            flags: ffi::Py_READONLY,
+            doc: std::ptr::null(),
+        },
+        ffi::PyMemberDef {
+            name: std::ptr::null(),
+            type_code: 0,
+            offset: 0,
+            flags: 0,
+            doc: std::ptr::null(),
+        },
+    ]
+}
+
 pub(crate) const fn slot(slot: std::ffi::c_int, pfunc: *mut c_void) -> ffi::PyType_Slot {
     ffi::PyType_Slot { slot, pfunc }
 }

@@ -385,11 +385,10 @@ native_methods! {
         let kind = a.int_or(0, 1)? as i32; // REMOTE_NAME
                                            // A DNS lookup may wait: without the GIL.
         let (host, is_ip) = detach(py, r, |r| r.get_remote_host(kind));
-        let host = py.opt_str_from_wire(host)?;
-        if a.get(1).is_some() {
-            py.tuple(vec![host, py.bool(is_ip)])
-        } else {
-            Ok(host)
+        // With str_is_ip given: (host, 1 if it is an address else 0), or None without a host.
+        match (host, a.get(1).is_some()) {
+            (Some(h), true) => py.tuple(vec![py.str_from_wire(h)?, py.int(i64::from(is_ip))?]),
+            (host, _) => py.opt_str_from_wire(host),
         }
     }
 
@@ -568,6 +567,16 @@ native_methods! {
         "_finfo(): r->finfo as a tuple (see req.finfo)."
     {
         crate::finfo::finfo_tuple(py, &r.finfo())
+    }
+
+    _set_finfo(r, a = ["fname"] / 1)
+        "_set_finfo(fname): r->finfo from the file at fname (see req.finfo)."
+    {
+        let path = a.get(0).map(Obj::to_wire_bytes).transpose()?.unwrap_or_default();
+        r.stat_into_finfo(&path).map_err(|e| {
+            PyErr::os_error(py, &format!("stat {}: {e}", String::from_utf8_lossy(&path)))
+        })?;
+        Ok(py.none())
     }
 
     register_output_filter(r, a = ["filter_name", "filter", "dir"] / 2)

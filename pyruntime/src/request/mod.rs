@@ -283,22 +283,8 @@ unsafe fn lease_of(slf: *mut ffi::PyObject) -> Arc<RequestLease> {
     unsafe { Arc::clone(&crate::native::layout::<RequestObject>(slf).lease) }
 }
 
-static MEMBERS: Static<[ffi::PyMemberDef; 2]> = Static::new([
-    ffi::PyMemberDef {
-        name: c"__dictoffset__".as_ptr(),
-        type_code: ffi::Py_T_PYSSIZET,
-        offset: offset_of!(RequestObject, dict) as ffi::Py_ssize_t,
-        flags: ffi::Py_READONLY,
-        doc: std::ptr::null(),
-    },
-    ffi::PyMemberDef {
-        name: std::ptr::null(),
-        type_code: 0,
-        offset: 0,
-        flags: 0,
-        doc: std::ptr::null(),
-    },
-]);
+static MEMBERS: Static<[ffi::PyMemberDef; 2]> =
+    Static::new(crate::native::dict_members(offset_of!(RequestObject, dict)));
 
 unsafe extern "C" fn dealloc(slf: *mut ffi::PyObject) {
     // In order: untrack, release references, drop the Rust field, free, release the type.
