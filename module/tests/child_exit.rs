@@ -60,10 +60,12 @@ fn stop_during_a_handler_does_not_run_python_from_the_signal_handler() {
 }
 
 /// `apachectl -k graceful-stop` (SIGWINCH to the parent) lets every child finish and exit:
-/// the `apache.register_cleanup` callables run there too, as in mod_python 3.5.
+/// the `apache.register_cleanup` callables run there too, on our module as on mod_python 3.5
+/// (the reference, checked the same way).
 #[test]
 fn register_cleanup_runs_at_graceful_stop() {
-    for mpm in Mpm::ALL {
+    let modules = [false, true];
+    for (mpm, reference) in Mpm::ALL.into_iter().flat_map(|m| modules.map(|r| (m, r))) {
         let config = "PythonPath \"['@DOCROOT@'] + sys.path\"\nPythonImport importmod::init 127.0.0.1\n\
                       GracefulShutdownTimeout 5\n\
                       <Directory \"@DOCROOT@\">\n  SetHandler mod_python\n  PythonHandler importmod::handler\n</Directory>\n";
@@ -71,7 +73,12 @@ fn register_cleanup_runs_at_graceful_stop() {
             "{}\ndef handler(req):\n    req.write('initialized=%s' % initialized)\n    return 0\n",
             include_str!("htdocs/importmod.py")
         );
-        let mut apache = common::start(mpm, config, &[("importmod.py", &module)]);
+        common::build_module();
+        let mut spec = test_httpd::ServerSpec::new(mpm, config).file("importmod.py", &module);
+        if reference {
+            spec = spec.with_reference_module();
+        }
+        let mut apache = test_httpd::Apache::start(&spec).expect("Apache starts");
         assert_eq!(common::get(&apache, "/x").text(), "initialized=True");
         let pid = apache.pid().expect("pid") as i32;
         // SAFETY: signalling the Apache parent this test started.
@@ -91,7 +98,13 @@ fn register_cleanup_runs_at_graceful_stop() {
         }
         let log = apache.error_log();
         apache.stop();
-        assert!(log.contains("child cleanup ran"), "{mpm:?}: {log}");
-        assert!(common::crash_lines(&log).is_empty(), "{mpm:?}: {log}");
+        assert!(
+            log.contains("child cleanup ran"),
+            "{mpm:?} {reference}: {log}"
+        );
+        assert!(
+            common::crash_lines(&log).is_empty(),
+            "{mpm:?} {reference}: {log}"
+        );
     }
 }
