@@ -306,7 +306,7 @@ def load(server, scenario, url, extra, seconds, connections):
                          capture_output=True, text=True).stdout
     m = re.search(r"(\d+) requests in", out)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    if not m or bad:
+    if not m or bad or int(m.group(1)) == 0:
         raise RuntimeError("wrk: %s\n%s" % (out, server.error_log()))
     return int(m.group(1))
 

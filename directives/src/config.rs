@@ -243,12 +243,13 @@ impl DirConfig {
     /// The handlers to run for `phase` on a file with extension `ext` (e.g. `.py`): the
     /// extension's own list first, else the plain list (mod_python's `phase+ext` lookup).
     pub fn handlers_for(&self, phase: HandlerPhase, ext: Option<&str>) -> &[HandlerEntry] {
-        if let Some(ext) = ext {
-            if let Some(list) = self.handlers.get(&(phase, Some(ext.to_string()))) {
-                return list;
-            }
-        }
-        self.handlers.get(&(phase, None)).map_or(&[], Vec::as_slice)
+        self.handlers_with_ext(phase, ext).0
+    }
+
+    /// True when some handler of `phase` is configured (for any extension): the cheap
+    /// question every request phase asks first.
+    pub fn has_handlers(&self, phase: HandlerPhase) -> bool {
+        self.handlers.keys().any(|(p, _)| *p == phase)
     }
 
     /// Like [`DirConfig::handlers_for`], also telling whether the extension's own list was
@@ -258,15 +259,19 @@ impl DirConfig {
         phase: HandlerPhase,
         ext: Option<&str>,
     ) -> (&[HandlerEntry], bool) {
-        if let Some(ext) = ext {
-            if let Some(list) = self.handlers.get(&(phase, Some(ext.to_string()))) {
-                return (list, true);
+        // A handful of keys: a scan, without making a String to look one up.
+        let mut plain: &[HandlerEntry] = &[];
+        for ((p, e), list) in &self.handlers {
+            if *p != phase {
+                continue;
+            }
+            match (e.as_deref(), ext) {
+                (Some(e), Some(ext)) if e == ext => return (list, true),
+                (None, _) => plain = list,
+                _ => {}
             }
         }
-        (
-            self.handlers.get(&(phase, None)).map_or(&[], Vec::as_slice),
-            false,
-        )
+        (plain, false)
     }
 
     /// The value of a flag, its default when never written.

@@ -122,6 +122,10 @@ pub fn run_handlers(r: &Request, phase: HandlerPhase) -> HookResult {
     let Some(config) = crate::dir_config(r) else {
         return HookResult::Declined;
     };
+    // Most phases of most requests have nothing to run: answer before any work.
+    if !config.has_handlers(phase) && !crate::request::has_dynamic_handlers(r, phase) {
+        return HookResult::Declined;
+    }
     let filename = r
         .field(RequestField::Filename)
         .map(|f| String::from_utf8_lossy(f).into_owned());

@@ -174,7 +174,21 @@ impl Request {
     /// # Errors
     /// When reading fails (client gone, bad chunking, timeout).
     pub fn get_client_block(&self, buf: &mut [u8]) -> Result<usize, AprError> {
-        // SAFETY: buf is writable for its length.
+        // SAFETY: an initialised buffer is also a buffer of maybe-initialised bytes.
+        let buf = unsafe { &mut *(buf as *mut [u8] as *mut [std::mem::MaybeUninit<u8>]) };
+        self.get_client_block_uninit(buf)
+    }
+
+    /// [`Request::get_client_block`] into memory not yet initialised (a fresh `bytes`
+    /// object's buffer, a vector's spare capacity): the first `n` bytes are written.
+    ///
+    /// # Errors
+    /// As [`Request::get_client_block`].
+    pub fn get_client_block_uninit(
+        &self,
+        buf: &mut [std::mem::MaybeUninit<u8>],
+    ) -> Result<usize, AprError> {
+        // SAFETY: buf is writable for its length; Apache only writes to it.
         let n = unsafe {
             sys::ap_get_client_block(self.as_raw(), buf.as_mut_ptr() as *mut _, buf.len())
         };

@@ -690,25 +690,47 @@ def _dispatch(req, phase, handlers, debug, autoreload, python_path, extension, p
         req._mp_handlers = None
 
 
+# phase directive -> (default object name, statuses after which the next handler runs)
+_phase_rules = {}
+
+
+def _rules(phase):
+    rules = _phase_rules.get(phase)
+    if rules is None:
+        default = phase[len("Python"):].lower()
+        rules = _phase_rules[phase] = (default, _status_values.get(default, (OK,)))
+    return rules
+
+
+_missing = object()
+
+
 def _run_handlers(req, phase, handlers, debug, autoreload, python_path, pdb=False):
-    default = phase[len("Python"):].lower()
-    expected = _status_values.get(default, (OK,))
+    default, expected = _rules(phase)
     result = DECLINED
     # One cursor for the whole phase: a handler calling req.hlist.next() skips the next one,
     # and handlers req.add_handler appends are reached, as in mod_python.
     hlist = req.hlist = mp_hlist(handlers)
     while hlist._index < len(handlers):
         module_name, obj_str, directory, is_location, silent = handlers[hlist._index]
-        hname = module_name if obj_str is None else module_name + "::" + obj_str
         try:
-            # A PythonHandlerModule (silent) entry does not put its directory on sys.path,
-            # as in mod_python 3.5.
-            _set_path(python_path, None if silent else directory, is_location)
+            # sys.path: PythonPath evaluated once; else the handler's directory (not for a
+            # PythonHandlerModule entry, as in mod_python 3.5). Checked without the lock first.
+            if python_path:
+                if python_path not in _path_cache:
+                    _set_path(python_path, None, is_location)
+            elif directory and not is_location and not silent and directory not in sys.path:
+                _set_path(None, directory, is_location)
             module = import_module(module_name, autoreload=autoreload, log=debug)
-            obj = resolve_object(module, obj_str or default, arg=req, silent=silent)
-            if obj is None and silent:
-                hlist.next()
-                continue
+            name = obj_str or default
+            obj = _missing
+            if not silent and "." not in name:
+                obj = getattr(module, name, _missing)
+            if obj is _missing:
+                obj = resolve_object(module, name, arg=req, silent=silent)
+                if obj is None and silent:
+                    hlist.next()
+                    continue
             try:
                 if pdb:
                     # PythonEnablePdb, with httpd -X / -DONE_PROCESS: step through the handler.
@@ -730,6 +752,7 @@ def _run_handlers(req, phase, handlers, debug, autoreload, python_path, pdb=Fals
             if result.__class__ is not int:
                 raise TypeError(_result_warning % result.__class__)
         except Exception:
+            hname = module_name if obj_str is None else module_name + "::" + obj_str
             return report_error(req, phase, hname, debug)
         if result not in expected:
             break

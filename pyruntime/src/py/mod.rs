@@ -556,3 +556,37 @@ impl std::fmt::Debug for PyErr<'_> {
         std::fmt::Display::fmt(self, f)
     }
 }
+
+/// A new `bytes` object of `len` bytes whose contents are still to be written, and its
+/// buffer. Until [`shrink_bytes`] (or the caller's own use) the object is the caller's
+/// alone, so the buffer may be filled without the GIL.
+pub fn uninit_bytes<'py>(
+    py: Python<'py>,
+    len: usize,
+) -> PyResult<'py, (Obj<'py>, &'py mut [std::mem::MaybeUninit<u8>])> {
+    // SAFETY: PyBytes_FromStringAndSize(NULL, n) makes an object with an n-byte buffer that
+    // nothing else references yet; the slice covers exactly that buffer, which lives as long
+    // as the object (held by the returned Obj).
+    unsafe {
+        let obj = Obj::from_owned(
+            py,
+            ffi::PyBytes_FromStringAndSize(std::ptr::null(), len as _),
+        )?;
+        let data = ffi::PyBytes_AsString(obj.as_ptr()) as *mut std::mem::MaybeUninit<u8>;
+        Ok((obj, std::slice::from_raw_parts_mut(data, len)))
+    }
+}
+
+/// `obj` from [`uninit_bytes`] with only its first `len` bytes written: itself when it is
+/// full, else a copy of those bytes.
+pub fn shrink_bytes(obj: Obj<'_>, len: usize) -> PyResult<'_, Obj<'_>> {
+    let py = obj.py();
+    // SAFETY: obj is a bytes object; its first len bytes were written.
+    unsafe {
+        if ffi::PyBytes_Size(obj.as_ptr()) as usize == len {
+            return Ok(obj);
+        }
+        let data = ffi::PyBytes_AsString(obj.as_ptr()) as *const u8;
+        py.bytes(std::slice::from_raw_parts(data, len))
+    }
+}

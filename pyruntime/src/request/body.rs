@@ -4,6 +4,7 @@
 //! release the GIL around them.)
 
 use bindings::Request;
+use std::mem::MaybeUninit;
 
 /// Where reading the body stands, per request.
 #[derive(Default)]
@@ -42,24 +43,56 @@ impl BodyState {
 
     /// Reads more from the client into `pending`; false at the end of the body.
     fn fill(&mut self, r: &Request, want: usize) -> Result<bool, ReadError> {
+        let want = want.clamp(1, CHUNK);
+        self.pending.reserve(want);
+        let spare = &mut self.pending.spare_capacity_mut()[..want];
+        let n = receive(&mut self.eof, r, spare)?;
+        // SAFETY: the client block read initialised the first n bytes of the spare capacity.
+        unsafe { self.pending.set_len(self.pending.len() + n) };
+        Ok(n > 0)
+    }
+
+    /// How many bytes a read of up to `limit` can give, when that is known without reading:
+    /// what is buffered plus what the `Content-Length` leaves (`None` for a chunked body).
+    pub(crate) fn known_size(
+        &mut self,
+        r: &Request,
+        limit: usize,
+    ) -> Result<Option<usize>, ReadError> {
+        self.start(r)?;
         if self.eof {
-            return Ok(false);
+            return Ok(Some(limit.min(self.pending.len())));
         }
-        let mut buf = vec![0u8; want.clamp(1, CHUNK)];
-        match r.get_client_block(&mut buf) {
-            Ok(0) => {
-                self.eof = true;
-                Ok(false)
-            }
-            Ok(n) => {
-                self.pending.extend_from_slice(&buf[..n]);
-                Ok(true)
-            }
-            Err(_) => {
-                self.eof = true;
-                Err(ReadError::Client)
-            }
+        if r.int(bindings::IntField::ReadChunked) != 0 {
+            return Ok(None);
         }
+        let remaining = usize::try_from(r.int(bindings::IntField::Remaining)).unwrap_or(0);
+        Ok(Some(
+            limit.min(self.pending.len().saturating_add(remaining)),
+        ))
+    }
+
+    /// Fills `buf` completely unless the body ends first, straight from the client (after
+    /// what is buffered): one copy, into the caller's memory. The bytes written.
+    pub(crate) fn read_into(
+        &mut self,
+        r: &Request,
+        buf: &mut [MaybeUninit<u8>],
+    ) -> Result<usize, ReadError> {
+        self.start(r)?;
+        let buffered = self.pending.len().min(buf.len());
+        for (dst, src) in buf.iter_mut().zip(self.pending.drain(..buffered)) {
+            dst.write(src);
+        }
+        let mut filled = buffered;
+        while filled < buf.len() {
+            let n = receive(&mut self.eof, r, &mut buf[filled..])?;
+            if n == 0 {
+                break;
+            }
+            filled += n;
+        }
+        Ok(filled)
     }
 
     /// Up to `limit` bytes (all that is left when `None`).
@@ -94,6 +127,24 @@ impl BodyState {
             if !self.fill(r, CHUNK)? {
                 return Ok(std::mem::take(&mut self.pending));
             }
+        }
+    }
+}
+
+/// One client block into `buf`; 0 at the end of the body (then `eof` is set).
+fn receive(eof: &mut bool, r: &Request, buf: &mut [MaybeUninit<u8>]) -> Result<usize, ReadError> {
+    if *eof {
+        return Ok(0);
+    }
+    match r.get_client_block_uninit(buf) {
+        Ok(0) => {
+            *eof = true;
+            Ok(0)
+        }
+        Ok(n) => Ok(n),
+        Err(_) => {
+            *eof = true;
+            Err(ReadError::Client)
         }
     }
 }

@@ -251,6 +251,15 @@ native_methods! {
         let n = limit(a.get(0))?;
         let objs = objects(r).ok_or_else(|| PyErr::runtime_error(py, "request state missing"))?;
         let body = &mut *objs.body.borrow_mut();
+        // A sized read of a body whose size is known goes straight into the bytes object.
+        if let Some(limit) = n {
+            if let Some(size) = body.known_size(r, limit).map_err(|e| read_error(py, slf, e))? {
+                let (obj, buf) = crate::py::uninit_bytes(py, size)?;
+                let got = detach(py, r, |r| body.read_into(r, buf));
+                let got = got.map_err(|e| read_error(py, slf, e))?;
+                return crate::py::shrink_bytes(obj, got);
+            }
+        }
         let data = detach(py, r, |r| body.read(r, n));
         py.bytes(&data.map_err(|e| read_error(py, slf, e))?)
     }

@@ -83,6 +83,12 @@ pub(crate) fn dynamic_filter(r: &Request, name: &[u8], input: bool) -> Option<Ha
 }
 
 /// Handlers added with `req.add_handler` for `phase` of request `r`.
+/// True when `req.add_handler` added a handler for `phase` to `r`.
+pub(crate) fn has_dynamic_handlers(r: &Request, phase: HandlerPhase) -> bool {
+    r.data::<RequestState>()
+        .is_some_and(|o| o.dynamic.borrow().iter().any(|(p, _)| *p == phase))
+}
+
 pub(crate) fn dynamic_handlers(r: &Request, phase: HandlerPhase) -> Vec<HandlerEntry> {
     r.data::<RequestState>()
         .map(|o| {
