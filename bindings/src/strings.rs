@@ -22,6 +22,27 @@ pub(crate) fn c_string(bytes: &[u8]) -> Result<CString, crate::AprError> {
     CString::new(bytes).map_err(|_| crate::AprError::InteriorNul)
 }
 
+/// Runs `f` with `bytes` as a NUL-terminated C string: on the stack when short (table keys
+/// and most values: no allocation on the request path), else in a `CString`.
+///
+/// # Errors
+/// [`crate::AprError::InteriorNul`] when `bytes` has a NUL byte.
+pub(crate) fn with_c_str<R>(
+    bytes: &[u8],
+    f: impl FnOnce(*const std::ffi::c_char) -> R,
+) -> Result<R, crate::AprError> {
+    const SHORT: usize = 256;
+    if memchr::memchr(0, bytes).is_some() {
+        return Err(crate::AprError::InteriorNul);
+    }
+    if bytes.len() < SHORT {
+        let mut buf = [0u8; SHORT];
+        buf[..bytes.len()].copy_from_slice(bytes);
+        return Ok(f(buf.as_ptr() as *const std::ffi::c_char));
+    }
+    Ok(f(c_string(bytes)?.as_ptr()))
+}
+
 /// The C strings of an APR array (`apr_array_header_t` of `char *`); empty for NULL.
 ///
 /// # Safety

@@ -8,7 +8,7 @@
 
 use crate::error::AprError;
 use crate::pool::Pool;
-use crate::strings::{c_string, opt_bytes};
+use crate::strings::{opt_bytes, with_c_str};
 use crate::sys;
 
 /// A view of an `apr_table_t`. Neither `Send` nor `Sync`: APR tables are not thread-safe.
@@ -82,9 +82,12 @@ impl Table {
 
     /// The first value of `key` (case-insensitive).
     pub fn get(&self, key: &[u8]) -> Option<&[u8]> {
-        let key = c_string(key).ok()?;
-        // SAFETY: key is NUL-terminated; the returned value lives in the table's pool.
-        unsafe { opt_bytes(sys::apr_table_get(self.as_raw(), key.as_ptr())) }
+        // SAFETY: the key is NUL-terminated for the call; the value lives in the table's pool.
+        with_c_str(key, |k| unsafe {
+            opt_bytes(sys::apr_table_get(self.as_raw(), k))
+        })
+        .ok()
+        .flatten()
     }
 
     /// Every value of `key`, in order.
@@ -100,10 +103,12 @@ impl Table {
     /// # Errors
     /// [`AprError::InteriorNul`] when key or value contain a NUL byte.
     pub fn set(&self, key: &[u8], value: &[u8]) -> Result<(), AprError> {
-        let (k, v) = (c_string(key)?, c_string(value)?);
-        // SAFETY: apr_table_set copies both strings into the table's pool.
-        unsafe { sys::apr_table_set(self.as_raw(), k.as_ptr(), v.as_ptr()) };
-        Ok(())
+        with_c_str(key, |k| {
+            // SAFETY: apr_table_set copies both NUL-terminated strings into the table's pool.
+            with_c_str(value, |v| unsafe {
+                sys::apr_table_set(self.as_raw(), k, v)
+            })
+        })?
     }
 
     /// Adds a value for `key`, keeping the existing ones.
@@ -111,18 +116,18 @@ impl Table {
     /// # Errors
     /// [`AprError::InteriorNul`] when key or value contain a NUL byte.
     pub fn add(&self, key: &[u8], value: &[u8]) -> Result<(), AprError> {
-        let (k, v) = (c_string(key)?, c_string(value)?);
-        // SAFETY: apr_table_add copies both strings into the table's pool.
-        unsafe { sys::apr_table_add(self.as_raw(), k.as_ptr(), v.as_ptr()) };
-        Ok(())
+        with_c_str(key, |k| {
+            // SAFETY: apr_table_add copies both NUL-terminated strings into the table's pool.
+            with_c_str(value, |v| unsafe {
+                sys::apr_table_add(self.as_raw(), k, v)
+            })
+        })?
     }
 
     /// Removes every value of `key`.
     pub fn unset(&self, key: &[u8]) {
-        if let Ok(k) = c_string(key) {
-            // SAFETY: k is NUL-terminated; the table is live.
-            unsafe { sys::apr_table_unset(self.as_raw(), k.as_ptr()) };
-        }
+        // SAFETY: the key is NUL-terminated for the call; the table is live.
+        let _ = with_c_str(key, |k| unsafe { sys::apr_table_unset(self.as_raw(), k) });
     }
 
     /// Removes every entry.

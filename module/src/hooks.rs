@@ -106,17 +106,24 @@ fn is_ours(r: &Request) -> bool {
     )
 }
 
-/// Runs `PythonInitHandler` once per request, before the first phase that may run it.
+/// Runs `PythonInitHandler` as mod_python 3.5 does: at post-read-request, which notes that
+/// it ran (`python_init_ran`, visible in `req.notes`), and at header-parser only for a
+/// request whose post-read-request did not run (an internal redirect, a subrequest).
 fn init_then(r: &Request, phase: HandlerPhase) -> HookResult {
     const INIT_RAN: &[u8] = b"python_init_ran";
-    if r.notes().get(INIT_RAN).is_none() {
-        let rc = run_handlers(r, HandlerPhase::Init);
-        if phase == HandlerPhase::PostReadRequest {
-            let _ = r.notes().set(INIT_RAN, b"1");
-        }
-        if !matches!(rc, HookResult::Ok | HookResult::Declined) {
-            return rc;
-        }
+    let has_init =
+        module::dir_config::<PythonModule>(r).is_some_and(|c| c.has_handlers(HandlerPhase::Init));
+    let post_read = phase == HandlerPhase::PostReadRequest;
+    let rc = if has_init && (post_read || r.notes().get(INIT_RAN).is_none()) {
+        run_handlers(r, HandlerPhase::Init)
+    } else {
+        HookResult::Declined
+    };
+    if post_read {
+        let _ = r.notes().set(INIT_RAN, b"1");
+    }
+    if !matches!(rc, HookResult::Ok | HookResult::Declined) {
+        return rc;
     }
     run_handlers(r, phase)
 }

@@ -1165,3 +1165,35 @@ fn output_filter_raising_at_the_end_of_the_stream() {
         assert!(common::crash_lines(&log).is_empty(), "{log}");
     }
 }
+
+const INIT_PROBE: &str = r#"
+from mod_python import apache
+
+def init(req):
+    req.notes["init"] = req.notes.get("init", "") + "[%s in %s]" % (req.phase, req.hlist.directory)
+    return apache.OK
+
+def handler(req):
+    req.content_type = "text/plain"
+    req.write("interpreter=%s\ninit=%s\n" % (req.interpreter, req.notes.get("init")))
+    return apache.OK
+"#;
+
+/// `PythonInitHandler` is the post-read-request handler when written at server level and
+/// the header-parser handler when written in a directory.
+#[test]
+fn init_handler_at_server_level_and_in_a_directory() {
+    compare(&Scenario {
+        name: "init handler",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 <VirtualHost *>\n  ServerName 127.0.0.1\n</VirtualHost>\n\
+                 <VirtualHost *>\n  ServerName s.test\n  PythonInitHandler init_probe::init\n\
+                 </VirtualHost>\n\
+                 <Directory \"@DOCROOT@\">\n  SetHandler mod_python\n  \
+                 PythonHandler init_probe\n</Directory>\n\
+                 <Directory \"@DOCROOT@/d\">\n  PythonInitHandler init_probe::init\n</Directory>\n",
+        files: &[("init_probe.py", INIT_PROBE), ("x", ""), ("d/y", "")],
+        paths: &["/x", "/d/y", "s.test/x", "s.test/d/y"],
+        modules: &[],
+    });
+}

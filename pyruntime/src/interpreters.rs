@@ -150,6 +150,23 @@ thread_local! {
 }
 
 fn lookup(name: &str) -> Option<Arc<Interpreter>> {
+    // The interpreter this thread used last: most requests of a thread run in the same one,
+    // and interpreters are never removed, so a hit needs no lock.
+    thread_local! {
+        static LAST: RefCell<Option<Arc<Interpreter>>> = const { RefCell::new(None) };
+    }
+    let hit = LAST.with(|last| last.borrow().as_ref().filter(|i| i.name() == name).cloned());
+    if hit.is_some() {
+        return hit;
+    }
+    let found = lookup_shared(name);
+    if let Some(i) = &found {
+        LAST.with(|last| *last.borrow_mut() = Some(i.clone()));
+    }
+    found
+}
+
+fn lookup_shared(name: &str) -> Option<Arc<Interpreter>> {
     registry()
         .lock()
         .unwrap_or_else(|p| p.into_inner())
