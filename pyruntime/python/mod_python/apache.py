@@ -101,9 +101,8 @@ _apache.mp_request.finfo = property(
     doc="File information of req.filename (mp_finfo); assigning one (apache.stat(...)) "
         "makes Apache use that file's information.")
 
-# What a request object answers before anything set them, as mod_python's members.
+# What a request object answers before a handler ran, as mod_python's member.
 _apache.mp_request.phase = None
-_apache.mp_request._content_type_set = 0
 
 # ---------------------------------------------------------------- child-exit cleanups
 

@@ -342,10 +342,33 @@ impl<'py> Obj<'py> {
 
     /// The bytes of a `str` (UTF-8, `surrogateescape`) or a `bytes`/`bytearray`/buffer.
     pub fn to_wire_bytes(&self) -> PyResult<'py, Vec<u8>> {
+        Ok(self.wire_slice()?.into_owned())
+    }
+
+    /// As [`Obj::to_wire_bytes`], borrowed where the object already holds those bytes: a
+    /// `bytes` object's buffer, or a `str`'s UTF-8 form (which CPython keeps with the string).
+    /// Both are immutable and live as long as `self`, so the slice stays valid with the GIL
+    /// released. Only a `str` with lone surrogates, or another type, is converted.
+    pub fn wire_slice(&self) -> PyResult<'py, std::borrow::Cow<'_, [u8]>> {
+        use std::borrow::Cow;
         let p = self.as_ptr();
-        // SAFETY: type checks on a valid object, then the matching accessor.
+        // SAFETY: type checks on a valid object, then the matching accessor; the buffers
+        // belong to the object, which outlives the returned borrow.
         unsafe {
+            if ffi::PyBytes_Check(p) != 0 {
+                return Ok(Cow::Borrowed(self.bytes_data()));
+            }
             if ffi::PyUnicode_Check(p) != 0 {
+                let mut len: ffi::Py_ssize_t = 0;
+                let data = ffi::PyUnicode_AsUTF8AndSize(p, &mut len);
+                if !data.is_null() {
+                    return Ok(Cow::Borrowed(std::slice::from_raw_parts(
+                        data as *const u8,
+                        len as usize,
+                    )));
+                }
+                // Lone surrogates (bytes that came in as surrogateescape): encode them back.
+                ffi::PyErr_Clear();
                 let b = Obj::from_owned(
                     self.py,
                     ffi::PyUnicode_AsEncodedString(
@@ -354,15 +377,10 @@ impl<'py> Obj<'py> {
                         c"surrogateescape".as_ptr(),
                     ),
                 )?;
-                return b.to_wire_bytes();
-            }
-            if ffi::PyBytes_Check(p) != 0 {
-                let data = ffi::PyBytes_AsString(p) as *const u8;
-                let len = ffi::PyBytes_Size(p) as usize;
-                return Ok(std::slice::from_raw_parts(data, len).to_vec());
+                return Ok(Cow::Owned(b.bytes_data().to_vec()));
             }
             let b = Obj::from_owned(self.py, ffi::PyBytes_FromObject(p))?;
-            b.to_wire_bytes()
+            Ok(Cow::Owned(b.bytes_data().to_vec()))
         }
     }
 

@@ -48,6 +48,8 @@ enum Kind {
     BytesQueued,
     /// The `request_rec`, as a capsule for C extensions.
     RequestRec,
+    /// 1 once Python code set `req.content_type`.
+    ContentTypeSet,
 }
 
 struct AttrDef {
@@ -64,7 +66,7 @@ const fn a(name: &'static CStr, kind: Kind, writable: bool) -> AttrDef {
     }
 }
 
-const ATTRS: [AttrDef; 54] = [
+const ATTRS: [AttrDef; 55] = [
     a(c"the_request", Kind::TheRequest, false),
     a(c"protocol", Kind::Protocol, false),
     a(c"hostname", Kind::Hostname, false),
@@ -147,6 +149,7 @@ const ATTRS: [AttrDef; 54] = [
     a(c"allowed_methods", Kind::AllowedMethods, false),
     a(c"_bytes_queued", Kind::BytesQueued, false),
     a(c"_request_rec", Kind::RequestRec, false),
+    a(c"_content_type_set", Kind::ContentTypeSet, false),
 ];
 
 /// Object-valued attributes, appended after [`ATTRS`].
@@ -250,7 +253,7 @@ fn parsed_uri<'py>(py: Python<'py>, r: &Request) -> PyResult<'py, Obj<'py>> {
 ///
 /// # Safety
 /// `slf` is an `mp_request`.
-unsafe fn cached<'py>(
+pub(in crate::request) unsafe fn cached<'py>(
     py: Python<'py>,
     slf: *mut ffi::PyObject,
     i: usize,
@@ -328,6 +331,9 @@ unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> 
             Kind::Main => related_request(py, r.main()),
             Kind::BytesQueued => py.int(super::objects(r).map_or(0, |o| o.bytes_queued.get())),
             Kind::RequestRec => py.capsule(bindings::CRecord::c_address(r)),
+            Kind::ContentTypeSet => py.int(i64::from(
+                super::objects(r).is_some_and(|o| o.content_type_set.get()),
+            )),
         }
     })
 }
@@ -352,12 +358,11 @@ unsafe extern "C" fn set_attr(
         match def(closure as usize).kind {
             Kind::Status => r.set_status(value.to_i64()? as i32),
             Kind::ContentType => {
-                let bytes = value.to_wire_bytes()?;
-                r.set_content_type(&bytes).map_err(nul)?;
+                r.set_content_type(&value.wire_slice()?).map_err(nul)?;
                 // mod_python notes that the handler chose the type (publisher looks at it).
-                // SAFETY: slf is a valid object; set through the generic attribute path.
-                let slf = unsafe { Obj::from_borrowed(py, slf) };
-                slf.setattr("_content_type_set", &py.int(1)?)?;
+                if let Some(o) = super::objects(r) {
+                    o.content_type_set.set(true);
+                }
             }
             Kind::User => {
                 let bytes = if value.is_none() {

@@ -144,8 +144,8 @@ native_methods! {
     write(r, a = ["data", "flush"] / 1)
         "write(data, flush=1): send body data (str or bytes)."
     {
-        let data = a.get(0).map(Obj::to_wire_bytes_obj).transpose()?;
-        let data = data.as_ref().map(Obj::bytes_data).unwrap_or_default();
+        let data = a.get(0).map(Obj::wire_slice).transpose()?;
+        let data: &[u8] = data.as_deref().unwrap_or_default();
         let flush = a.int_or(1, 1)? != 0;
         let result = detach(py, r, |r| {
             r.write(data)?;
@@ -211,17 +211,23 @@ native_methods! {
     }
 
     get_options(r, _a = [] / 0)
-        "get_options(): the PythonOption table."
+        "get_options(): the PythonOption table (the same table for the whole request)."
     {
-        let entries: Vec<(String, String)> = crate::dir_config(r)
-            .map(|c| {
-                c.effective_options()
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-                    .collect()
+        // Made once per request object, as mod_python hands out the configuration's own table:
+        // what a handler sets there is seen by the handlers after it.
+        // SAFETY: slf is an mp_request.
+        unsafe {
+            crate::request::attrs::cached(py, slf, 7, || {
+                let entries: Vec<(String, String)> = crate::dir_config(r)
+                    .map(|c| {
+                        c.effective_options()
+                            .map(|(k, v)| (k.to_string(), v.to_string()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                new_owned_table(py, state_of(slf).table_type, entries)
             })
-            .unwrap_or_default();
-        // SAFETY: slf's type belongs to an _apache module.
-        new_owned_table(py, unsafe { state_of(slf) }.table_type, entries)
+        }
     }
 
     add_handler(r, a = ["phase", "handler", "dir"] / 2)

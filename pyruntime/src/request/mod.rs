@@ -69,6 +69,8 @@ pub(crate) struct RequestState {
     ended: Cell<bool>,
     /// Bytes `req.write` and `req.sendfile` handed to Apache (`req._bytes_queued`).
     pub(crate) bytes_queued: Cell<i64>,
+    /// Python code set `req.content_type` (`req._content_type_set`).
+    pub(crate) content_type_set: Cell<bool>,
 }
 
 /// The handler of a filter `req.register_*_filter` registered under `name` for `r`.
@@ -170,6 +172,7 @@ fn objects_or_new(r: &Request) -> &RequestState {
         followers: RefCell::new(Vec::new()),
         ended: Cell::new(false),
         bytes_queued: Cell::new(0),
+        content_type_set: Cell::new(false),
     });
     let root = std::iter::successors(r.prev(), |p| p.prev())
         .take_while(|p| std::ptr::eq(p.pool(), r.pool()))
@@ -236,8 +239,9 @@ pub(crate) fn request_object<'py>(
 struct RequestObject {
     ob_base: ffi::PyObject,
     dict: *mut ffi::PyObject,
-    /// Cached attribute objects: the five tables, the server and the connection objects.
-    cached: [*mut ffi::PyObject; 7],
+    /// Cached attribute objects: the five tables, the server and the connection objects,
+    /// and the `get_options()` table.
+    cached: [*mut ffi::PyObject; 8],
     lease: ManuallyDrop<Arc<RequestLease>>,
 }
 
