@@ -674,21 +674,6 @@ mp_hlist.__module__ = "builtins"
 mp_finfo.__module__ = "builtins"
 
 
-def _dispatch(req, phase, handlers, debug, autoreload, python_path, extension, pdb=False):
-    """Runs the handler list of one phase; called by the module. `handlers` holds
-    (module, object or None, directory, is_location, silent) tuples; `req.add_handler`
-    for the running phase appends to it."""
-    req.phase = phase
-    req._mp_handlers = handlers
-    if extension is not None:
-        req.extension = extension
-    try:
-        return _run_handlers(req, phase, handlers, debug, autoreload, python_path, pdb)
-    finally:
-        req.phase = None
-        req._mp_handlers = None
-
-
 # phase directive -> (default object name, statuses after which the next handler runs)
 _phase_rules = {}
 
@@ -702,6 +687,23 @@ def _rules(phase):
 
 
 _missing = object()
+_modules = sys.modules
+_now = time.time
+
+
+def _dispatch(req, phase, handlers, debug, autoreload, python_path, extension, pdb=False):
+    """Runs the handler list of one phase; called by the module. `handlers` holds
+    (module, object or None, directory, is_location, silent) tuples; `req.add_handler`
+    for the running phase appends to it."""
+    req.phase = phase
+    req._mp_handlers = handlers
+    if extension is not None:
+        req.extension = extension
+    try:
+        return _run_handlers(req, phase, handlers, debug, autoreload, python_path, pdb)
+    finally:
+        req.phase = None
+        req._mp_handlers = None
 
 
 def _run_handlers(req, phase, handlers, debug, autoreload, python_path, pdb=False):
@@ -720,7 +722,12 @@ def _run_handlers(req, phase, handlers, debug, autoreload, python_path, pdb=Fals
                     _set_path(python_path, None, is_location)
             elif directory and not is_location and not silent and directory not in sys.path:
                 _set_path(None, directory, is_location)
-            module = import_module(module_name, autoreload=autoreload, log=debug)
+            # The usual case without a call: imported, complete, checked within the second.
+            module = _modules.get(module_name)
+            if (module is None or getattr(module.__spec__, "_initializing", False)
+                    or "__mtime__" not in module.__dict__
+                    or (autoreload and _now() - module.__dict__.get("__mtime_check__", 0) > 1)):
+                module = import_module(module_name, autoreload, debug)
             name = obj_str or default
             obj = _missing
             if not silent and "." not in name:
