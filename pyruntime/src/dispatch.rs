@@ -135,18 +135,24 @@ pub fn run_handlers(r: &Request, phase: HandlerPhase) -> HookResult {
     if configured.is_empty() && dynamic.is_empty() {
         return HookResult::Declined;
     }
-    let mut handlers = configured.to_vec();
-    handlers.extend(dynamic);
-    // A handler from a wildcard or regex section gets the directory the section matched.
-    if let Some(filename) = filename.as_deref() {
-        for h in handlers.iter_mut().filter(|h| !h.is_location) {
-            let matched = h
-                .directory
-                .as_deref()
-                .and_then(|d| directives::matched_directory(d, h.directory_kind, filename));
-            if let Some(dir) = matched {
-                h.directory = Some(dir);
-                h.directory_kind = directives::DirectoryKind::Plain;
+    // The configured list as it is, unless the request added handlers or a wildcard or
+    // regex section's directory must be resolved (then a copy).
+    let plain = |h: &HandlerEntry| h.directory_kind == directives::DirectoryKind::Plain;
+    let mut handlers = std::borrow::Cow::Borrowed(configured);
+    if !dynamic.is_empty() || !configured.iter().all(plain) {
+        let list = handlers.to_mut();
+        list.extend(dynamic);
+        // A handler from a wildcard or regex section gets the directory the section matched.
+        if let Some(filename) = filename.as_deref() {
+            for h in list.iter_mut().filter(|h| !h.is_location) {
+                let matched = h
+                    .directory
+                    .as_deref()
+                    .and_then(|d| directives::matched_directory(d, h.directory_kind, filename));
+                if let Some(dir) = matched {
+                    h.directory = Some(dir);
+                    h.directory_kind = directives::DirectoryKind::Plain;
+                }
             }
         }
     }
