@@ -11,6 +11,7 @@ use crate::directive::{Directive, Flag};
 use crate::handler::{HandlerLine, HandlerRef};
 use crate::phase::HandlerPhase;
 use indexmap::IndexMap;
+use std::sync::Arc;
 
 /// A value and where it was set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,20 +75,22 @@ pub struct DirConfig {
     /// Handlers of this configuration came from a `<Location>` (mod_python's `d_is_location`,
     /// which lets the module skip map-to-storage).
     pub is_location: bool,
-    /// Handler lists per phase (and extension), in declaration order.
-    pub handlers: IndexMap<HandlerKey, Vec<HandlerEntry>>,
+    /// Handler lists per phase (and extension), in declaration order. The maps are shared
+    /// (`Arc`) between a configuration and the merges that leave them unchanged: Apache
+    /// merges per request, and most merges add nothing to most maps.
+    pub handlers: Arc<IndexMap<HandlerKey, Vec<HandlerEntry>>>,
     /// `PythonInputFilter`s by filter name.
-    pub input_filters: IndexMap<String, HandlerEntry>,
+    pub input_filters: Arc<IndexMap<String, HandlerEntry>>,
     /// `PythonOutputFilter`s by filter name.
-    pub output_filters: IndexMap<String, HandlerEntry>,
+    pub output_filters: Arc<IndexMap<String, HandlerEntry>>,
     /// The boolean directives that were written.
-    pub flags: IndexMap<Flag, Setting<bool>>,
+    pub flags: Arc<IndexMap<Flag, Setting<bool>>>,
     /// `PythonInterpreter`.
     pub interpreter: Option<Setting<String>>,
     /// `PythonPath` (a Python expression).
     pub python_path: Option<Setting<String>>,
     /// `PythonOption`s in order; a `None` value marks a removed key.
-    pub options: IndexMap<OptionKey, Setting<Option<String>>>,
+    pub options: Arc<IndexMap<OptionKey, Setting<Option<String>>>>,
     /// The section's `Require` lines (read alongside mod_authz_core), for `req.requires()`.
     pub requires: Vec<RequireLine>,
 }
@@ -155,8 +158,9 @@ impl DirConfig {
         } else {
             line.extensions.iter().cloned().map(Some).collect()
         };
+        let handlers = Arc::make_mut(&mut self.handlers);
         for ext in keys {
-            self.handlers
+            handlers
                 .entry((phase, ext))
                 .or_default()
                 .extend(entries.iter().cloned());
@@ -179,18 +183,18 @@ impl DirConfig {
                 }
             }
             Directive::InputFilter { handler, name } => {
-                self.input_filters
+                Arc::make_mut(&mut self.input_filters)
                     .insert(name.clone(), HandlerEntry::new(handler, ctx, false));
             }
             Directive::OutputFilter { handler, name } => {
-                self.output_filters
+                Arc::make_mut(&mut self.output_filters)
                     .insert(name.clone(), HandlerEntry::new(handler, ctx, false));
             }
             Directive::Path(p) => self.python_path = Some(set(p)),
             Directive::Interpreter(n) => self.interpreter = Some(set(n)),
             Directive::Flag(Flag::Optimize, _) => {}
             Directive::Flag(f, on) => {
-                self.flags.insert(
+                Arc::make_mut(&mut self.flags).insert(
                     *f,
                     Setting {
                         value: *on,
@@ -203,7 +207,7 @@ impl DirConfig {
                     value: value.clone(),
                     origin: ctx.origin.clone(),
                 };
-                self.options.insert(OptionKey(key.clone()), value);
+                Arc::make_mut(&mut self.options).insert(OptionKey(key.clone()), value);
             }
             Directive::ConnectionHandler(_) | Directive::Import { .. } => {}
         }
@@ -261,7 +265,7 @@ impl DirConfig {
     ) -> (&[HandlerEntry], bool) {
         // A handful of keys: a scan, without making a String to look one up.
         let mut plain: &[HandlerEntry] = &[];
-        for ((p, e), list) in &self.handlers {
+        for ((p, e), list) in self.handlers.iter() {
             if *p != phase {
                 continue;
             }
@@ -466,14 +470,21 @@ fn child_or_parent<T: Clone>(child: &Option<T>, parent: &Option<T>) -> Option<T>
 /// inherited, in the parent's order. A removed option is kept as a `None` marker so it also
 /// hides the key from later merges (mod_python's `""` value).
 fn replace_by_key<K: Clone + std::hash::Hash + Eq, V: Clone>(
-    parent: &IndexMap<K, V>,
-    child: &IndexMap<K, V>,
-) -> IndexMap<K, V> {
-    let mut merged = parent.clone();
-    for (k, v) in child {
+    parent: &Arc<IndexMap<K, V>>,
+    child: &Arc<IndexMap<K, V>>,
+) -> Arc<IndexMap<K, V>> {
+    // Either side empty: the merge is the other side, shared as it is.
+    if child.is_empty() {
+        return Arc::clone(parent);
+    }
+    if parent.is_empty() {
+        return Arc::clone(child);
+    }
+    let mut merged = (**parent).clone();
+    for (k, v) in child.iter() {
         merged.insert(k.clone(), v.clone());
     }
-    merged
+    Arc::new(merged)
 }
 
 /// mod_python's `d_is_location`: a section (one with a `config_dir`) brings its own flag;

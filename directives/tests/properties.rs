@@ -160,13 +160,13 @@ proptest! {
     #[test]
     fn merge_never_loses_a_childs_setting(a in section_config(), b in section_config()) {
         let m = a.merge(&b);
-        for (k, v) in &b.options {
+        for (k, v) in b.options.iter() {
             prop_assert_eq!(m.options.get(k), Some(v));
         }
-        for (k, v) in &b.handlers {
+        for (k, v) in b.handlers.iter() {
             prop_assert_eq!(m.handlers.get(k), Some(v));
         }
-        for (f, v) in &b.flags {
+        for (f, v) in b.flags.iter() {
             prop_assert_eq!(m.flags.get(f), Some(v));
         }
     }

@@ -58,7 +58,7 @@ pub fn render(req: &RequestFacts, x: &Explanation) -> String {
         ("PythonInputFilter", &x.config.input_filters),
         ("PythonOutputFilter", &x.config.output_filters),
     ] {
-        for (name, e) in filters {
+        for (name, e) in filters.iter() {
             let _ = writeln!(out, "  {label:<29} {name} = {}", entry_text(e));
         }
     }
@@ -103,7 +103,7 @@ pub fn render(req: &RequestFacts, x: &Explanation) -> String {
     if x.config.options.is_empty() {
         out.push_str("  (none)\n");
     }
-    for (k, s) in &x.config.options {
+    for (k, s) in x.config.options.iter() {
         let _ = match &s.value {
             Some(v) => writeln!(out, "  {k} = {v}  ({})", s.origin),
             None => writeln!(out, "  {k} removed  ({})", s.origin),
