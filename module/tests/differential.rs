@@ -1197,3 +1197,45 @@ fn init_handler_at_server_level_and_in_a_directory() {
         modules: &[],
     });
 }
+
+/// `<!--#python -->` still works after a graceful (SIGUSR1) and a full (SIGHUP) restart:
+/// Apache may load mod_include again at another address, and the tag handler is registered
+/// with its new table each time.
+#[test]
+fn server_side_include_survives_restarts() {
+    let s = Scenario {
+        name: "ssi restarts",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 <Directory \"@DOCROOT@\">\n  Options +Includes\n  AddType text/html .shtml\n  \
+                 AddOutputFilter INCLUDES .shtml\n</Directory>\n",
+        files: &[("p.shtml", "a <!--#python eval=\"6 * 7\" --> b\n")],
+        paths: &["/p.shtml"],
+        modules: &["include"],
+    };
+    let ours = start(Mpm::Event, &s, false);
+    assert_eq!(common::get(&ours, "/p.shtml").text(), "a 42 b\n");
+    let pid = ours.pid().expect("pid") as i32;
+    for (round, signal) in [libc::SIGUSR1, libc::SIGHUP].into_iter().enumerate() {
+        // SAFETY: signalling the Apache parent this test started.
+        unsafe { libc::kill(pid, signal) };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            std::thread::sleep(std::time::Duration::from_millis(200));
+            let generations = ours
+                .error_log()
+                .matches("resuming normal operations")
+                .count();
+            let answer = ours.get("/p.shtml").ok().map(|r| r.text());
+            if generations >= round + 2 && answer.as_deref() == Some("a 42 b\n") {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no SSI answer after signal {signal}: {answer:?}\n{}",
+                ours.error_log()
+            );
+        }
+    }
+    let log = ours.error_log();
+    assert!(common::crash_lines(&log).is_empty(), "{log}");
+}

@@ -9,7 +9,7 @@ use crate::filter::Filter;
 use crate::strings::opt_bytes;
 use crate::trampoline::catch_unwind_or_report;
 use std::ffi::c_char;
-use std::sync::OnceLock;
+use std::sync::RwLock;
 
 /// `ap_ssi_get_tag_and_value(ctx, &tag, &value, dodecode)`.
 type GetTagAndValue =
@@ -23,8 +23,9 @@ type TagHandler = unsafe extern "C" fn(
 /// `ap_register_include_handler(tag, handler)`.
 type RegisterHandler = unsafe extern "C" fn(*mut c_char, Option<TagHandler>);
 
-/// mod_include's `ap_ssi_get_tag_and_value`, found when the handler was registered.
-static GET_TAG_AND_VALUE: OnceLock<GetTagAndValue> = OnceLock::new();
+/// mod_include's `ap_ssi_get_tag_and_value`, found when the handler was registered (again at
+/// each restart: Apache may load mod_include at another address).
+static GET_TAG_AND_VALUE: RwLock<Option<GetTagAndValue>> = RwLock::new(None);
 
 /// One `<!--#tag ... -->` directive being processed, as mod_include hands it to the tag's
 /// handler: output goes into [`IncludeDirective::brigade`], in document order.
@@ -52,7 +53,7 @@ impl<'a> IncludeDirective<'a> {
 
     /// The next `param="value"` of the directive, entity-decoded; `None` after the last.
     pub fn next_param(&mut self) -> Option<(Vec<u8>, Vec<u8>)> {
-        let get = GET_TAG_AND_VALUE.get()?;
+        let get = (*GET_TAG_AND_VALUE.read().unwrap_or_else(|p| p.into_inner()))?;
         let (mut tag, mut value): (*mut c_char, *mut c_char) =
             (std::ptr::null_mut(), std::ptr::null_mut());
         // SAFETY: mod_include's function over its live context; it sets both to NULL or to
@@ -111,7 +112,7 @@ pub fn register_include_handler<M: ModuleHooks>(tag: &'static CStr) -> bool {
         };
         let register = std::mem::transmute::<unsafe extern "C" fn(), RegisterHandler>(register);
         let get = std::mem::transmute::<unsafe extern "C" fn(), GetTagAndValue>(get);
-        let _ = GET_TAG_AND_VALUE.set(get);
+        *GET_TAG_AND_VALUE.write().unwrap_or_else(|p| p.into_inner()) = Some(get);
         // mod_include keeps the tag pointer (a 'static string) and copies nothing.
         register(tag.as_ptr() as *mut c_char, Some(include_handler::<M>));
     }
