@@ -222,9 +222,12 @@ class Server:
         with open(self.conf, "w") as f:
             f.write(conf)
         pin = ["taskset", "-c", "0"] if TWO_CORES else []
+        # A plain environment: an embedded Python must not find another Python (pyenv, a
+        # virtualenv) first on PATH, nor PYTHONHOME/PYTHONPATH meant for something else.
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "LANG": "C.UTF-8"}
         self.proc = subprocess.Popen(pin + ["/usr/sbin/apache2", "-f", self.conf, "-D", "FOREGROUND"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
+                                     start_new_session=True, env=env)
         deadline = time.time() + 30
         while time.time() < deadline:
             try:
