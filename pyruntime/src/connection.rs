@@ -305,8 +305,7 @@ native_attributes! {
     }
     => |value| {
         let new = value.map_or(std::ptr::null_mut(), |v| v.into_ptr());
-        // SAFETY: slf is an mp_conn; the reference `value` gave us replaces the one held,
-        // released once.
+        // SAFETY: slf is an mp_conn; `value`'s reference replaces the one held, released once.
         unsafe {
             let o = crate::native::layout_mut::<ConnObject>(slf);
             ffi::Py_XDECREF(std::mem::replace(&mut o.hlist, new));

@@ -462,9 +462,9 @@ native_methods! {
         };
         let keys = other.call_method("keys", vec![])?;
         for_each_item(py, &keys, |key| {
+            let item = ffi::PyObject_GetItem;
             // SAFETY: PyObject_GetItem returns a new reference or NULL.
-            let value =
-                unsafe { Obj::from_owned(py, ffi::PyObject_GetItem(other.as_ptr(), key.as_ptr()))? };
+            let value = unsafe { Obj::from_owned(py, item(other.as_ptr(), key.as_ptr()))? };
             t.set(&merged(py, &key)?, &merged(py, &value)?).map_err(|_| nul(py))
         })?;
         Ok(py.none())

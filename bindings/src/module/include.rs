@@ -56,8 +56,8 @@ impl<'a> IncludeDirective<'a> {
         let get = (*GET_TAG_AND_VALUE.read().unwrap_or_else(|p| p.into_inner()))?;
         let (mut tag, mut value): (*mut c_char, *mut c_char) =
             (std::ptr::null_mut(), std::ptr::null_mut());
-        // SAFETY: mod_include's function over its live context; it sets both to NULL or to
-        // strings in the context's pools, which outlive this directive.
+        // mod_include sets both to NULL or to strings in the context's pools.
+        // SAFETY: mod_include's own function over its live context; the strings outlive us.
         unsafe {
             get(self.ctx, &mut tag, &mut value, 1);
             Some((opt_bytes(tag)?.to_vec(), opt_bytes(value)?.to_vec()))
@@ -101,8 +101,8 @@ unsafe extern "C" fn include_handler<M: ModuleHooks>(
 /// `post_config` (mod_include makes its table of handlers in its own, which runs first);
 /// false when mod_include is not loaded.
 pub fn register_include_handler<M: ModuleHooks>(tag: &'static CStr) -> bool {
-    // SAFETY: looking up optional functions by the names mod_include registers them under;
-    // each has the signature its name stands for in mod_include.h.
+    // Optional functions looked up by the names mod_include registers them under.
+    // SAFETY: each has the signature its name stands for in mod_include.h.
     unsafe {
         let (Some(register), Some(get)) = (
             sys::apr_dynamic_fn_retrieve(c"ap_register_include_handler".as_ptr()),

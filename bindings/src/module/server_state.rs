@@ -25,8 +25,8 @@ pub fn config_define_exists(name: &str) -> bool {
 /// When the server was last (re)started, in microseconds since the epoch, from the
 /// scoreboard; `None` before the scoreboard exists.
 pub fn restart_time() -> Option<i64> {
-    // SAFETY: ap_get_scoreboard_global returns NULL or the scoreboard's global record, which
-    // lives as long as the process; restart_time is written by the parent before children run.
+    // The parent writes restart_time before any child runs.
+    // SAFETY: NULL or the scoreboard's global record, which lives as long as the process.
     unsafe {
         sys::ap_get_scoreboard_global()
             .as_ref()

@@ -18,8 +18,8 @@ impl Request {
         // apr_stat keeps the name's pointer in finfo.fname: the name lives in the request pool.
         let p = self.pool().strdup(path)?;
         let mut f = sys::apr_finfo_t::default();
-        // SAFETY: f is filled by apr_stat with strings in the request pool, which outlives
-        // r->finfo; the record is written on the request's own thread.
+        // apr_stat fills f with strings in the request pool, which outlives r->finfo.
+        // SAFETY: the record is written on the request's own thread, from a complete finfo.
         unsafe {
             let rc = sys::apr_stat(&mut f, p, sys::APR_FINFO_NORM as i32, self.pool().as_raw());
             if rc != sys::APR_SUCCESS as i32 && rc != sys::APR_INCOMPLETE as i32 {

@@ -29,9 +29,8 @@ impl Request {
     /// request's directory configuration, in mod_mime's (hash) order; empty without mod_mime.
     pub fn handler_extensions(&self, handlers: &[&[u8]]) -> Vec<Vec<u8>> {
         let mut found = Vec::new();
-        // SAFETY: mod_mime's per-directory configuration of this request, read-only: the
-        // configuration is complete once requests are served. The hash iterator is made in
-        // the request pool, so concurrent requests do not share one.
+        // The iterator is made in the request pool, so concurrent requests share none.
+        // SAFETY: mod_mime's per-directory config of this request, complete and read-only.
         unsafe {
             let mime = sys::ap_find_linked_module(c"mod_mime.c".as_ptr());
             if mime.is_null() {

@@ -352,8 +352,8 @@ impl<'py> Obj<'py> {
     pub fn wire_slice(&self) -> PyResult<'py, std::borrow::Cow<'_, [u8]>> {
         use std::borrow::Cow;
         let p = self.as_ptr();
-        // SAFETY: type checks on a valid object, then the matching accessor; the buffers
-        // belong to the object, which outlives the returned borrow.
+        // Type checks, then the matching accessor.
+        // SAFETY: the buffers belong to the object, which outlives the returned borrow.
         unsafe {
             if ffi::PyBytes_Check(p) != 0 {
                 return Ok(Cow::Borrowed(self.bytes_data()));
@@ -582,9 +582,8 @@ pub fn uninit_bytes<'py>(
     py: Python<'py>,
     len: usize,
 ) -> PyResult<'py, (Obj<'py>, &'py mut [std::mem::MaybeUninit<u8>])> {
-    // SAFETY: PyBytes_FromStringAndSize(NULL, n) makes an object with an n-byte buffer that
-    // nothing else references yet; the slice covers exactly that buffer, which lives as long
-    // as the object (held by the returned Obj).
+    // PyBytes_FromStringAndSize(NULL, n): an n-byte buffer nothing else references yet.
+    // SAFETY: the slice covers exactly that buffer, which lives as long as the returned Obj.
     unsafe {
         let obj = Obj::from_owned(
             py,
