@@ -67,10 +67,6 @@ fn section_path(args: &str) -> Vec<String> {
     split_words(args)
 }
 
-fn is_glob(path: &str) -> bool {
-    path.contains(['*', '?', '['])
-}
-
 impl Context {
     /// mod_python's `determine_context`: `sections` are the enclosing sections, innermost
     /// first; `htaccess` is the `.htaccess` file being read, if any.
@@ -130,7 +126,7 @@ impl Context {
                 self.directory_kind = DirectoryKind::Regex;
             }
             [path, ..] => {
-                self.directory_kind = if is_glob(path) {
+                self.directory_kind = if crate::httpdconf::has_wildcards(path) {
                     DirectoryKind::Glob
                 } else {
                     DirectoryKind::Plain

@@ -31,5 +31,5 @@ pub use directive::{
 };
 pub use error::DirectiveError;
 pub use handler::{parse_handler_line, HandlerLine, HandlerRef};
-pub use matched_dir::matched_directory;
+pub use matched_dir::{matched_directory, resolve_handler_directories};
 pub use phase::HandlerPhase;

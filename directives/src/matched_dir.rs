@@ -66,6 +66,21 @@ pub fn matched_directory(pattern: &str, kind: DirectoryKind, filename: &str) -> 
     None
 }
 
+/// Gives each handler of `handlers` written in a wildcard or regex directory section the
+/// directory its section matched for `filename` (a `<Location>`'s handlers keep theirs).
+pub fn resolve_handler_directories(handlers: &mut [crate::HandlerEntry], filename: &str) {
+    for h in handlers.iter_mut().filter(|h| !h.is_location) {
+        let matched = h
+            .directory
+            .as_deref()
+            .and_then(|d| matched_directory(d, h.directory_kind, filename));
+        if let Some(dir) = matched {
+            h.directory = Some(dir);
+            h.directory_kind = DirectoryKind::Plain;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -144,16 +144,7 @@ pub fn run_handlers(r: &Request, phase: HandlerPhase) -> HookResult {
         list.extend(dynamic);
         // A handler from a wildcard or regex section gets the directory the section matched.
         if let Some(filename) = filename.as_deref() {
-            for h in list.iter_mut().filter(|h| !h.is_location) {
-                let matched = h
-                    .directory
-                    .as_deref()
-                    .and_then(|d| directives::matched_directory(d, h.directory_kind, filename));
-                if let Some(dir) = matched {
-                    h.directory = Some(dir);
-                    h.directory_kind = directives::DirectoryKind::Plain;
-                }
-            }
+            directives::resolve_handler_directories(list, filename);
         }
     }
     let interpreter = interpreter_for(r, config, &handlers);

@@ -8,7 +8,7 @@ mod site;
 mod tree;
 mod walk;
 
-pub use glob::fnmatch;
+pub use glob::{fnmatch, has_wildcards};
 pub use report::render;
 pub use site::{build_site, SectionDef, SectionKind, ServerDef, Site};
 pub use tree::{read_config, read_text, Node, ReadError, ReadOptions};

@@ -241,16 +241,7 @@ impl Explanation {
             .handlers_for(crate::HandlerPhase::Handler, ext.as_deref())
             .to_vec();
         if let Some(file) = file.as_deref() {
-            for h in handlers.iter_mut().filter(|h| !h.is_location) {
-                let matched = h
-                    .directory
-                    .as_deref()
-                    .and_then(|d| crate::matched_directory(d, h.directory_kind, file));
-                if let Some(dir) = matched {
-                    h.directory = Some(dir);
-                    h.directory_kind = crate::DirectoryKind::Plain;
-                }
-            }
+            crate::resolve_handler_directories(&mut handlers, file);
         }
         handlers
     }
