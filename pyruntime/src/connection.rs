@@ -397,8 +397,8 @@ native_methods! {
         "write(data): send data to the client, flushed."
     {
         let (c, d) = v.handler(py)?;
-        let data = a.get(0).map(Obj::to_wire_bytes_obj).transpose()?;
-        let data = data.as_ref().map(Obj::bytes_data).unwrap_or_default();
+        let data = a.get(0).map(Obj::wire_slice).transpose()?;
+        let data: &[u8] = data.as_deref().unwrap_or_default();
         with_scratch(py, c, d, |c, bb| c.write(bb, data))
             .map_err(|e| PyErr::os_error(py, &format!("Connection write error: {e}")))?;
         Ok(py.none())

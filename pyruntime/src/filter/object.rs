@@ -194,10 +194,10 @@ native_methods! {
         if c.closed.get() {
             return Err(PyErr::value_error(py, "I/O operation on closed filter"));
         }
-        // One copy: from the bytes object's own buffer into the bucket.
-        if let Some(data) = a.get(0).map(Obj::to_wire_bytes_obj).transpose()? {
-            if !data.bytes_data().is_empty() {
-                c.io().1.append_copy(data.bytes_data());
+        // One copy: from the object's own bytes (or a str's UTF-8 form) into the bucket.
+        if let Some(data) = a.get(0).map(Obj::wire_slice).transpose()? {
+            if !data.is_empty() {
+                c.io().1.append_copy(&data);
             }
         }
         Ok(py.none())

@@ -300,30 +300,6 @@ impl<'py> Obj<'py> {
         .unwrap_or_else(|_| "<unprintable>".to_string())
     }
 
-    /// The object as `bytes` for Apache without copying a `bytes` object: itself when it is
-    /// one, otherwise encoded by the same rule as [`Obj::to_wire_bytes`]. Read the data with
-    /// [`Obj::bytes_data`].
-    pub fn to_wire_bytes_obj(&self) -> PyResult<'py, Obj<'py>> {
-        let p = self.as_ptr();
-        // SAFETY: type checks on a valid object, then the matching conversion.
-        unsafe {
-            if ffi::PyBytes_Check(p) != 0 {
-                return Ok(self.clone());
-            }
-            if ffi::PyUnicode_Check(p) != 0 {
-                return Obj::from_owned(
-                    self.py,
-                    ffi::PyUnicode_AsEncodedString(
-                        p,
-                        c"utf-8".as_ptr(),
-                        c"surrogateescape".as_ptr(),
-                    ),
-                );
-            }
-            Obj::from_owned(self.py, ffi::PyBytes_FromObject(p))
-        }
-    }
-
     /// The buffer of a `bytes` object (empty for any other type). `bytes` are immutable, so
     /// the slice stays valid while `self` lives, even with the GIL released.
     pub fn bytes_data(&self) -> &[u8] {
