@@ -1239,3 +1239,33 @@ fn server_side_include_survives_restarts() {
     let log = ours.error_log();
     assert!(common::crash_lines(&log).is_empty(), "{log}");
 }
+
+const OPTIONS_WRITE: &str = r#"
+from mod_python import apache
+
+def first(req):
+    opts = req.get_options()
+    req.content_type = "text/plain"
+    req.write("interpreter=%s\nbefore=%s\n" % (req.interpreter, opts.get("written")))
+    opts["written"] = "by first"
+    return apache.OK
+
+def second(req):
+    req.write("second sees=%s\n" % req.get_options().get("written"))
+    return apache.OK
+"#;
+
+/// What a handler writes into `req.get_options()` is seen by the next handler of the request.
+#[test]
+fn options_written_by_one_handler_reach_the_next() {
+    compare(&Scenario {
+        name: "options written",
+        config: "PythonPath \"['@DOCROOT@'] + sys.path\"\n\
+                 <Location /o>\n  SetHandler mod_python\n  PythonOption given yes\n  \
+                 PythonHandler options_write::first\n  PythonHandler options_write::second\n\
+                 </Location>\n",
+        files: &[("options_write.py", OPTIONS_WRITE)],
+        paths: &["/o", "/o"],
+        modules: &[],
+    });
+}
