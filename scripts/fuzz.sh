@@ -1,25 +1,31 @@
 #!/usr/bin/env bash
-# Runs the directive parser's fuzz targets for a bounded time each (default 30 s):
+# Runs every fuzz target (the directive parser's, the form parsers') for a bounded time each
+# (default 30 s):
 #   scripts/fuzz.sh [SECONDS]
 # Installs cargo-fuzz when missing. cargo-fuzz needs nightly compiler flags; on a stable
 # toolchain RUSTC_BOOTSTRAP=1 allows them for this build only.
 set -euo pipefail
-cd "$(dirname "$0")/../directives"
+cd "$(dirname "$0")/.."
+root=$PWD
 seconds="${1:-30}"
 export PATH="$HOME/.cargo/bin:$PATH"
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "==> Installing cargo-fuzz"
     cargo install --locked --quiet cargo-fuzz
 fi
-for target in parse_directive read_config; do
-    echo "==> Fuzzing $target for ${seconds}s"
+# crate directory:target, one per fuzz target
+targets="directives:parse_directive directives:read_config forms:multipart forms:querystring"
+for entry in $targets; do
+    crate=${entry%%:*}
+    target=${entry#*:}
+    echo "==> Fuzzing $crate/$target for ${seconds}s"
     log="$(mktemp)"
     status=0
-    RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- -max_total_time="$seconds" >"$log" 2>&1 || status=$?
+    (cd "$root/$crate" && RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- -max_total_time="$seconds") >"$log" 2>&1 || status=$?
     grep -E "^Done|ERROR|panicked|SUMMARY" "$log" || true
     if [ "$status" -ne 0 ]; then
         tail -40 "$log" >&2
-        echo "fuzz target $target failed (exit $status): see directives/fuzz/artifacts/$target" >&2
+        echo "fuzz target $target failed (exit $status): see $crate/fuzz/artifacts/$target" >&2
         exit 1
     fi
     rm -f "$log"

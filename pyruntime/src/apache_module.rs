@@ -3,8 +3,8 @@
 //! types (`PyType_FromModuleAndSpec`) kept in the module's state (PEP 573). Nothing here is
 //! a process-global Python object, so it is sound under named sub-interpreters.
 //!
-//! Its state holds the five native types (`mp_request`, `mp_table`, `mp_server`, `mp_conn`,
-//! `mp_filter`), the `SERVER_RETURN` exception and `RustPanic`; its functions are in the
+//! Its state holds the six native types (`mp_request`, `mp_table`, `mp_server`, `mp_conn`,
+//! `mp_filter`, `mp_multipart`), the `SERVER_RETURN` exception and `RustPanic`; its functions are in the
 //! `MODULE_FUNCTIONS` table below (logging, server queries, the global locks, `apr_stat`,
 //! the parsed configuration tree).
 
@@ -23,6 +23,7 @@ pub(crate) struct ModuleState {
     pub(crate) server_type: *mut ffi::PyObject,
     pub(crate) conn_type: *mut ffi::PyObject,
     pub(crate) filter_type: *mut ffi::PyObject,
+    pub(crate) multipart_type: *mut ffi::PyObject,
     pub(crate) server_return: *mut ffi::PyObject,
     pub(crate) rust_panic: *mut ffi::PyObject,
     /// `server.get_options()` tables, one per server record, kept so that what a
@@ -32,13 +33,14 @@ pub(crate) struct ModuleState {
 
 impl ModuleState {
     /// Every reference the state holds, for GC traversal and clearing.
-    fn fields(&mut self) -> [&mut *mut ffi::PyObject; 8] {
+    fn fields(&mut self) -> [&mut *mut ffi::PyObject; 9] {
         let ModuleState {
             request_type,
             table_type,
             server_type,
             conn_type,
             filter_type,
+            multipart_type,
             server_return,
             rust_panic,
             server_options,
@@ -49,6 +51,7 @@ impl ModuleState {
             server_type,
             conn_type,
             filter_type,
+            multipart_type,
             server_return,
             rust_panic,
             server_options,
@@ -125,6 +128,23 @@ native_methods! {
             list.call_method("append", vec![value])?;
         }
         Ok(dict)
+    }
+
+    multipart_parser(module, a = ["boundary", "max_header_bytes", "max_parts"] / 1)
+        "multipart_parser(boundary, max_header_bytes=65536, max_parts=100000): a streaming parser of a multipart/form-data body."
+    {
+        let boundary = a
+            .get(0)
+            .ok_or_else(|| crate::py::PyErr::type_error(py, "a boundary is required"))?
+            .to_wire_bytes()?;
+        let defaults = forms::multipart::Limits::default();
+        let limits = forms::multipart::Limits {
+            max_header_bytes: a.int_or(1, defaults.max_header_bytes as i64)?.max(0) as usize,
+            max_parts: a.int_or(2, defaults.max_parts as i64)?.max(0) as usize,
+        };
+        // SAFETY: the module's state, set up by exec_module.
+        let ty = unsafe { module_state(module).multipart_type };
+        crate::multipart::new_parser_object(py, ty, &boundary, limits)
     }
 
     parse_qsl(_, a = ["qs", "keep_blank_values", "strict_parsing"] / 1)
@@ -308,7 +328,7 @@ pub(crate) unsafe fn state_of<'a>(obj: *mut ffi::PyObject) -> &'a ModuleState {
 fn query_fields<'py, const N: usize>(
     py: Python<'py>,
     a: &crate::native::Args<'py, N>,
-) -> crate::py::PyResult<'py, (Vec<crate::querystring::Field>, bool)> {
+) -> crate::py::PyResult<'py, (Vec<forms::querystring::Field>, bool)> {
     let qs = a
         .get(0)
         .ok_or_else(|| crate::py::PyErr::type_error(py, "a query string is required"))?;
@@ -317,7 +337,7 @@ fn query_fields<'py, const N: usize>(
     let bytes = qs.to_wire_bytes()?;
     let keep_blank = a.int_or(1, 0)? != 0;
     let strict = a.int_or(2, 0)? != 0;
-    let fields = crate::querystring::parse(&bytes, keep_blank, strict)
+    let fields = forms::querystring::parse(&bytes, keep_blank, strict)
         .map_err(|e| crate::py::PyErr::value_error(py, &e))?;
     Ok((fields, text))
 }
@@ -342,6 +362,7 @@ unsafe extern "C" fn exec_module(module: *mut ffi::PyObject) -> c_int {
         let server_type = crate::server::create_type(py, &m)?;
         let conn_type = crate::connection::create_type(py, &m)?;
         let filter_type = crate::filter::create_type(py, &m)?;
+        let multipart_type = crate::multipart::create_type(py, &m)?;
         // SAFETY: PyErr_NewException returns a new exception class or NULL.
         let server_return = unsafe {
             Obj::from_owned(
@@ -380,6 +401,7 @@ unsafe extern "C" fn exec_module(module: *mut ffi::PyObject) -> c_int {
         state.server_type = server_type.into_ptr();
         state.conn_type = conn_type.into_ptr();
         state.filter_type = filter_type.into_ptr();
+        state.multipart_type = multipart_type.into_ptr();
         state.server_return = server_return.into_ptr();
         state.rust_panic = rust_panic.into_ptr();
         state.server_options = py.dict()?.into_ptr();
