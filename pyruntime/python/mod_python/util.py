@@ -454,6 +454,9 @@ def apply_fs_data(object, fs, **args):
     """Calls `object` with the fields of `fs` it takes as keyword arguments (a list of
     values for a name given more than once; the field itself for an uploaded file), plus
     `args`; returns what it returns."""
+    if not callable(object) and callable(getattr(object, "__call__", None)):
+        # An instance given a __call__ attribute of its own (a hierarchy of pages).
+        object = object.__call__
     for field in fs.list:
         value = field if field.filename else field.value
         args.setdefault(field.name, []).append(value)
