@@ -92,6 +92,17 @@ def application(environ, start_response):
     return [body]
 '''
 
+FORMUPLOAD_PY = '''
+from mod_python import apache, util
+
+def handler(req):
+    upload = util.FieldStorage(req)["up"]
+    upload.file.seek(0, 2)
+    req.content_type = "text/plain"
+    req.write(str(upload.file.tell()))
+    return apache.OK
+'''
+
 PHASES_PY = '''
 from mod_python import apache
 
@@ -171,6 +182,8 @@ def scenario_config(scenario, contender, docroot, ours_so, native_so, conn_port)
             return wsgi, "WSGIScriptAlias /upload %s/upload.wsgi\nWSGIApplicationGroup %%{GLOBAL}\n" % docroot, {"upload.wsgi": UPLOAD_WSGI}
         if contender == "native":
             return native, "<Location /upload>\n  SetHandler bench-upload\n</Location>\n", {}
+    if scenario == "formupload" and contender in PYTHON_CONTENDERS:
+        return py, path + "LimitRequestBody 0\n<Location /form>\n  SetHandler mod_python\n  PythonHandler formupload\n</Location>\n", {"formupload.py": FORMUPLOAD_PY}
     if scenario == "phases":
         if contender in PYTHON_CONTENDERS:
             return (py + "LoadModule authn_core_module %s/mod_authn_core.so\n"
