@@ -466,3 +466,20 @@ fn uploads_and_publisher_under_prefork_and_worker() {
         assert_still_serving(&apache);
     }
 }
+
+#[test]
+fn publisher_reloads_a_changed_page() {
+    let page = server().root().join("htdocs/pub/reloaded.py");
+    let write = |version: &str| {
+        std::fs::write(&page, format!("def index(req):\n    return '{version}'\n"))
+            .expect("write page");
+    };
+    write("first version");
+    assert_eq!(get("/pub/reloaded.py").text(), "first version");
+    // A later modification time, whatever the file system's timestamp resolution.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    write("second version");
+    for _ in 0..4 {
+        assert_eq!(get("/pub/reloaded.py").text(), "second version");
+    }
+}
