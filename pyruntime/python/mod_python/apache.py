@@ -441,6 +441,105 @@ def build_cgi_env(req):
         env["HTTP_AUTHORIZATION"] = req.headers_in["authorization"]
     return env
 
+# ---------------------------------------------------------------- WSGI
+
+def _wsgi_path_info(req):
+    """Sets req.path_info to the part of the URI after the application's base URI (the
+    mod_python.wsgi.base_uri option, else the <Location> of the handler); False when the
+    URI is not under the base URI."""
+    base = req.get_options().get("mod_python.wsgi.base_uri")
+    if base:
+        if base.endswith("/"):
+            raise ValueError("PythonOption mod_python.wsgi.base_uri (%r) must not end with '/'"
+                             % base)
+    else:
+        hlist = req.hlist
+        base = hlist.directory.rstrip("/") if hlist is not None and hlist.is_location \
+            and hlist.directory else ""
+    uri = req.uri
+    if base:
+        if not uri.startswith(base):
+            return False
+        uri = uri[len(base):]
+    req.path_info = uri
+    return True
+
+
+def _build_wsgi_env(req):
+    """The WSGI environment (PEP 3333) of the request, or None when its URI is not under
+    the application's base URI."""
+    if not _wsgi_path_info(req):
+        return None
+    req.add_cgi_vars()
+    env = dict(req.subprocess_env.items())
+    authorization = req.headers_in.get("authorization")
+    if authorization is not None:
+        env["HTTP_AUTHORIZATION"] = authorization
+    https = env.get("HTTPS", "off")
+    env.update({
+        "wsgi.input": req,
+        "wsgi.errors": sys.stderr,
+        "wsgi.version": (1, 0),
+        "wsgi.multithread": bool(mpm_query(AP_MPMQ_IS_THREADED)),
+        "wsgi.multiprocess": bool(mpm_query(AP_MPMQ_IS_FORKED)),
+        "wsgi.run_once": False,
+        "wsgi.url_scheme": "https" if https.lower() not in ("", "off") else "http",
+    })
+    return env
+
+
+def _wsgi_start_response(req, status, headers, exc_info=None):
+    """WSGI's start_response for this request: sets the status and headers, and returns
+    the write callable. With exc_info, re-raises it once the response has begun (PEP 3333),
+    else replaces what an earlier call set."""
+    if exc_info is not None:
+        try:
+            if req._bytes_queued or req.sent_bodyct:
+                raise exc_info[1].with_traceback(exc_info[2])
+        finally:
+            exc_info = None
+        req.headers_out.clear()
+    if not isinstance(status, str):
+        raise TypeError("status must be a str, not %s" % type(status).__name__)
+    if not isinstance(headers, list):
+        raise TypeError("headers must be a list, not %s" % type(headers).__name__)
+    code = status.split(" ", 1)[0]
+    if len(code) != 3 or not code.isdigit() or not 100 <= int(code) <= 599:
+        raise ValueError("invalid status line: %r" % status)
+    for item in headers:
+        if type(item) is not tuple or len(item) != 2:
+            raise TypeError("each header must be a (name, value) tuple, not %r" % (item,))
+        name, value = item
+        if not isinstance(name, (str, bytes)) or not isinstance(value, (str, bytes)):
+            raise TypeError("header names and values must be strings: %r" % (item,))
+        if isinstance(name, bytes):
+            name = name.decode("latin-1")
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if "\n" in value or "\r" in value or "\n" in name or "\r" in name:
+            raise ValueError("header %r has a line break" % name)
+        if name.lower() == "content-type":
+            req.content_type = value
+        else:
+            req.headers_out.add(name, value)
+    req.status = int(code)
+    req.status_line = status
+    return req.write
+
+
+def _request_lines(req):
+    while True:
+        line = req.readline()
+        if not line:
+            return
+        yield line
+
+
+_apache.mp_request.build_wsgi_env = _build_wsgi_env
+_apache.mp_request.wsgi_start_response = _wsgi_start_response
+# wsgi.input is the request itself: a file of the body, line by line when iterated.
+_apache.mp_request.__iter__ = _request_lines
+
 # ---------------------------------------------------------------- importing
 
 _import_lock = threading.RLock()
