@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target (the directive parser's, the form parsers') for a bounded time each
-# (default 30 s):
+# Runs every fuzz target (the directive parser's, the form parsers', the PSP translator) for a
+# bounded time each (default 30 s):
 #   scripts/fuzz.sh [SECONDS]
 # Installs cargo-fuzz when missing. cargo-fuzz needs nightly compiler flags; on a stable
 # toolchain RUSTC_BOOTSTRAP=1 allows them for this build only.
@@ -14,7 +14,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install --locked --quiet cargo-fuzz
 fi
 # crate directory:target, one per fuzz target
-targets="directives:parse_directive directives:read_config forms:multipart forms:querystring"
+targets="directives:parse_directive directives:read_config forms:multipart forms:querystring psp:translate"
 for entry in $targets; do
     crate=${entry%%:*}
     target=${entry#*:}

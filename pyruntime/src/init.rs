@@ -111,6 +111,10 @@ pub fn initialize(optimize: bool) -> Result<(), RuntimeError> {
                 "cannot register the _apache_diagnostics module".into(),
             ));
         }
+        if ffi::PyImport_AppendInittab(c"_psp".as_ptr(), Some(crate::psp_module::init_module)) != 0
+        {
+            return Err(fail("cannot register the _psp module".into()));
+        }
         let mut config = std::mem::MaybeUninit::<ffi::PyConfig>::zeroed();
         ffi::PyConfig_InitPythonConfig(config.as_mut_ptr());
         let config = config.as_mut_ptr();

@@ -19,6 +19,7 @@ pub mod mod_filter;
 mod multipart;
 mod native;
 pub mod process;
+mod psp_module;
 pub mod py;
 mod request;
 mod server;

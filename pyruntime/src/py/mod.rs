@@ -440,6 +440,11 @@ impl<'py> PyErr<'py> {
         }
     }
 
+    /// An exception made by Python code (an instance of an exception class), to raise.
+    pub fn from_instance(value: Obj<'py>) -> PyErr<'py> {
+        PyErr { value }
+    }
+
     /// Raises `exc_type(msg)` and fetches it back as a value.
     ///
     /// # Safety
