@@ -209,7 +209,7 @@ class PSP:
         code = _psp.parse(self.filename).splitlines()
 
         def cell(text):
-            return escape(text.rstrip()).replace("\t", "    ").replace(" ", "&nbsp;")
+            return escape(text.rstrip(), quote=False).replace("\t", "    ").replace(" ", "&nbsp;")
 
         req.write("<table>\n<tr><td></td><td><tt>&nbsp;Python code:</tt></td>"
                   "<td><tt>&nbsp;%s:</tt></td></tr>\n" % escape(self.filename))

@@ -198,6 +198,10 @@ class StringField(bytes):
         self.file = io.BytesIO(bytes(self))
         return self.file
 
+    def __str__(self):
+        # The text of the value (as a str field was on Python 2), not "b'...'".
+        return _text(bytes(self))
+
     def __repr__(self):
         name = self.name
         if self._bytes_name and isinstance(name, str):
