@@ -74,8 +74,16 @@ fn psp_errors_name_the_page_and_line() {
     assert!(r.text().contains("line 3"), "{}", r.text());
     let r = get("/psp/unclosed.psp");
     assert_eq!(r.status, 500);
-    assert!(r.text().contains("unclosed.psp&quot;, line 2"), "{}", r.text());
-    assert!(r.text().contains("ends inside a code block"), "{}", r.text());
+    assert!(
+        r.text().contains("unclosed.psp&quot;, line 2"),
+        "{}",
+        r.text()
+    );
+    assert!(
+        r.text().contains("ends inside a code block"),
+        "{}",
+        r.text()
+    );
     assert!(common::crash_lines(&server().error_log()).is_empty());
 }
 
