@@ -35,6 +35,9 @@ fn config() -> String {
             "<Directory \"@DOCROOT@/{dir}\">\n  SetHandler mod_python\n  PythonHandler cookiesession\n  \
              PythonDebug On\n  PythonOption mod_python.session.database_directory \"@ROOT@/sess\"\n"
         ));
+        if dir == "file" {
+            c.push_str("  PythonOption mod_python.file_session.cleanup_grace_period 0\n");
+        }
         if let Some(t) = session_type {
             c.push_str(&format!(
                 "  PythonOption mod_python.session.session_type {t}\n"
@@ -355,6 +358,68 @@ fn signed_session_cookie() {
         let (n, other, _, new) = counter(mpm, &r);
         assert!(n == 1 && new && other != sid, "{forged}: {}", r.text());
     }
+}
+
+/// Waits up to 5 s for `needle` in the error log (cleanups log after the response).
+fn log_contains(mpm: Mpm, needle: &str) -> bool {
+    for _ in 0..100 {
+        if server(mpm).error_log().contains(needle) {
+            return true;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    false
+}
+
+#[test]
+fn expired_sessions_are_new_and_cleaned_up() {
+    let mpm = Mpm::Prefork;
+    let started: Vec<(&str, String)> = ["file", "dbm"]
+        .into_iter()
+        .map(|dir| {
+            let r = get_with(mpm, &format!("/{dir}/short_lived"), b"");
+            (dir, ok_text(mpm, &r))
+        })
+        .collect();
+    let root = server(mpm).root().to_path_buf();
+    let file_of = |sid: &str| root.join("sess/mp_sess").join(&sid[..2]).join(sid);
+    assert!(file_of(&started[0].1).exists());
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    for (dir, sid) in &started {
+        let r = get_cookie(mpm, &format!("/{dir}/counter"), &format!("pysid={sid}"));
+        let (n, new_sid, _, new) = counter(mpm, &r);
+        assert!(n == 1 && new && &new_sid != sid, "{dir}: {}", r.text());
+        let r = get_with(mpm, &format!("/{dir}/cleanup"), b"");
+        ok_text(mpm, &r);
+    }
+    assert!(log_contains(mpm, "FileSession cleanup: deleted"));
+    assert!(log_contains(
+        mpm,
+        "DbmSession: registered database cleanup."
+    ));
+    assert!(
+        !file_of(&started[0].1).exists(),
+        "expired session file kept"
+    );
+
+    // invalidate(): the cookie is expired at the client and the session is gone.
+    let r = get_with(mpm, "/file/counter", b"");
+    let (_, sid, _, _) = counter(mpm, &r);
+    let r = get_cookie(mpm, "/file/invalidate", &format!("pysid={sid}"));
+    assert_eq!(ok_text(mpm, &r), sid);
+    assert_eq!(
+        set_cookies(&r),
+        [format!(
+            "pysid={sid}; path=/file/; expires=Thu, 01-Jan-1970 00:00:00 GMT"
+        )]
+    );
+    assert!(!file_of(&sid).exists());
+    let r = get_cookie(mpm, "/file/counter", &format!("pysid={sid}"));
+    assert!(counter(mpm, &r).3, "{}", r.text());
+
+    let log = server(mpm).error_log();
+    assert!(!log.contains("req.register_cleanup"), "{log}");
+    assert_no_crash(mpm);
 }
 
 /// Files and directories under `dir`, relative to it.

@@ -85,8 +85,31 @@ def counter(req):
     return "%d %s %s %s" % (sess["n"], sess.id(), type(sess).__name__, int(sess.is_new()))
 
 
+def short_lived(req):
+    # a session that expires one second after this request
+    sess = Session.Session(req, timeout=1)
+    sess["x"] = 1
+    sess.save()
+    return sess.id()
+
+
+def cleanup(req):
+    # Orders the cleanup of expired sessions (which runs after the response); the timeout
+    # of this session is what a FileSession cleanup assumes for files it does not read.
+    sess = Session.Session(req, timeout=1)
+    sess.cleanup()
+    return sess.id()
+
+
+def invalidate(req):
+    sess = Session.Session(req)
+    sess.invalidate()
+    return sess.id()
+
+
 ACTIONS = {f.__name__: f for f in (cookie_set, cookie_list, signed_set, signed_get,
-                                   marshal_set, marshal_get, counter)}
+                                   marshal_set, marshal_get, counter, short_lived, cleanup,
+                                   invalidate)}
 
 
 def handler(req):
