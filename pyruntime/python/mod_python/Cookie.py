@@ -18,10 +18,6 @@ import time
 
 PY2 = False
 
-__all__ = ["CookieError", "metaCookie", "Cookie", "SignedCookie", "MarshalCookie",
-           "add_cookie", "get_cookies", "get_cookie"]
-
-
 class CookieError(Exception):
     """A cookie that cannot be signed, verified or decoded."""
 

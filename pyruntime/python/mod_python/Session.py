@@ -316,13 +316,28 @@ def _with_dbm_mutex(server, work):
         _apache._global_unlock(server, None, _DBM_MUTEX)
 
 
+# What the dbm implementations add to the name they are given.
+_DBM_SUFFIXES = ("", ".db", ".dat", ".dir", ".pag", ".bak")
+
+
 def _open_dbm(module, filename):
+    """Opens (creating it if need be) a session database. Files of it that are symbolic
+    links or belong to another user are refused: sessions are unpickled, and the default
+    place is the shared temporary directory."""
+    for suffix in _DBM_SUFFIXES:
+        try:
+            info = os.lstat(filename + suffix)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISLNK(info.st_mode) or info.st_uid != os.geteuid():
+            raise PermissionError("session database %s%s is a symbolic link or belongs to "
+                                  "another user" % (filename, suffix))
     return module.open(filename, "c", stat.S_IRUSR | stat.S_IWUSR | stat.S_IRGRP)
 
 
 def dbm_cleanup(data):
     """Request cleanup: removes expired (and unreadable) sessions from a DbmSession
-    database. `data` is (filename, server)."""
+    database. `data` is (filename, server[, dbm module])."""
     filename, server = data[0], data[1]
     module = data[2] if len(data) > 2 else dbm
 
