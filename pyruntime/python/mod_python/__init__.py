@@ -8,4 +8,5 @@ from . import version
 
 mp_version = version.version
 
-__all__ = ["apache", "cgihandler", "psp", "publisher", "util", "python22", "version"]
+__all__ = ["apache", "cgihandler", "Cookie", "psp", "publisher", "Session", "util", "python22",
+           "version"]
