@@ -256,6 +256,14 @@ impl DirConfig {
         self.handlers.keys().any(|(p, _)| *p == phase)
     }
 
+    /// Whether `phase` has a list for some extension (`| .ext`), so the request's extension
+    /// decides which list runs.
+    pub fn has_extension_handlers(&self, phase: HandlerPhase) -> bool {
+        self.handlers
+            .keys()
+            .any(|(p, e)| *p == phase && e.is_some())
+    }
+
     /// Like [`DirConfig::handlers_for`], also telling whether the extension's own list was
     /// used (mod_python then sets `req.extension`).
     pub fn handlers_with_ext(

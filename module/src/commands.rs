@@ -90,6 +90,8 @@ fn python_directive(cmd: &mut Ctx<'_>, dir: &mut DirConfig, args: &str) -> DirRe
         None => dir.apply(&directive, &ctx),
     }
     match &directive {
+        directives::Directive::Handler { phase, .. } => pyruntime::note_phase_possible(*phase),
+        directives::Directive::HandlerModule(_) => pyruntime::note_every_phase_possible(),
         directives::Directive::OutputFilter { name, .. } => {
             bindings::module::register_output_filter::<PythonModule>(name)
         }

@@ -111,8 +111,9 @@ fn is_ours(r: &Request) -> bool {
 /// request whose post-read-request did not run (an internal redirect, a subrequest).
 fn init_then(r: &Request, phase: HandlerPhase) -> HookResult {
     const INIT_RAN: &[u8] = b"python_init_ran";
-    let has_init =
-        module::dir_config::<PythonModule>(r).is_some_and(|c| c.has_handlers(HandlerPhase::Init));
+    let has_init = pyruntime::phase_possible(HandlerPhase::Init)
+        && module::dir_config::<PythonModule>(r)
+            .is_some_and(|c| c.has_handlers(HandlerPhase::Init));
     let post_read = phase == HandlerPhase::PostReadRequest;
     let rc = if has_init && (post_read || r.notes().get(INIT_RAN).is_none()) {
         run_handlers(r, HandlerPhase::Init)

@@ -14,6 +14,7 @@ use crate::interpreters::{self, Interpreter};
 use crate::py::{Obj, PyResult, Python};
 use bindings::{rlog, HookResult, LogLevel, Request, RequestField};
 use directives::{request_extension, DirConfig, HandlerEntry, HandlerPhase};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 /// Where a call into Python comes from: what every line logged about it starts with (the
@@ -119,6 +120,10 @@ pub fn interpreter_for(r: &Request, config: &DirConfig, handlers: &[HandlerEntry
 
 /// Runs the handlers of `phase` for `r`: `DECLINED` when there are none.
 pub fn run_handlers(r: &Request, phase: HandlerPhase) -> HookResult {
+    // A phase nothing in this process was ever given a handler for: nothing to look at.
+    if !phase_possible(phase) {
+        return HookResult::Declined;
+    }
     let Some(config) = crate::dir_config(r) else {
         return HookResult::Declined;
     };
@@ -129,7 +134,12 @@ pub fn run_handlers(r: &Request, phase: HandlerPhase) -> HookResult {
     let filename = r
         .field(RequestField::Filename)
         .map(|f| String::from_utf8_lossy(f).into_owned());
-    let ext = filename.as_deref().and_then(request_extension);
+    // The file's extension matters only to a `| .ext` list.
+    let ext = if config.has_extension_handlers(phase) {
+        filename.as_deref().and_then(request_extension)
+    } else {
+        None
+    };
     let (configured, used_ext) = config.handlers_with_ext(phase, ext.as_deref());
     let dynamic = crate::request::dynamic_handlers(r, phase);
     if configured.is_empty() && dynamic.is_empty() {
@@ -156,6 +166,30 @@ pub fn run_handlers(r: &Request, phase: HandlerPhase) -> HookResult {
         extension: if used_ext { ext.as_deref() } else { None },
     };
     run_phase(r, &call)
+}
+
+/// Phases (bits by `HandlerPhase` order) that a directive read by this process, or a
+/// `req.add_handler` run in it, gave a handler: only those can have anything to run.
+static POSSIBLE_PHASES: AtomicU32 = AtomicU32::new(0);
+
+fn phase_bit(phase: HandlerPhase) -> u32 {
+    1 << (phase as u32)
+}
+
+/// Records that `phase` may have handlers from now on (a handler directive was read, or a
+/// handler added to a request).
+pub fn note_phase_possible(phase: HandlerPhase) {
+    POSSIBLE_PHASES.fetch_or(phase_bit(phase), Ordering::Relaxed);
+}
+
+/// Records that every phase may have handlers (`PythonHandlerModule`).
+pub fn note_every_phase_possible() {
+    POSSIBLE_PHASES.store(u32::MAX, Ordering::Relaxed);
+}
+
+/// Whether `phase` may have handlers in this process.
+pub fn phase_possible(phase: HandlerPhase) -> bool {
+    POSSIBLE_PHASES.load(Ordering::Relaxed) & phase_bit(phase) != 0
 }
 
 fn run_phase(r: &Request, call: &PhaseCall<'_>) -> HookResult {

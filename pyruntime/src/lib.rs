@@ -26,7 +26,10 @@ mod server;
 mod table;
 
 pub use connection::run_connection_handler;
-pub use dispatch::{interpreter_for, run_child_cleanups, run_handlers, run_imports};
+pub use dispatch::{
+    interpreter_for, note_every_phase_possible, note_phase_possible, phase_possible,
+    run_child_cleanups, run_handlers, run_imports,
+};
 pub use error::RuntimeError;
 pub use filter::{run_include_directive, run_input_filter, run_output_filter, DYNAMIC_FILTER};
 

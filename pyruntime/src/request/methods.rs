@@ -238,6 +238,7 @@ native_methods! {
             .filter(|p| *p != HandlerPhase::Cleanup)
             .ok_or_else(|| PyErr::index_error(py, &format!("Invalid phase: {phase_name}")))?;
         let entry = dynamic_entry(py, a.get(1), a.get(2), "req.add_handler")?;
+        crate::dispatch::note_phase_possible(phase);
         // SAFETY: slf is a valid object (the request).
         let req = unsafe { Obj::from_borrowed(py, slf) };
         let current = req.getattr("phase").ok().map(|p| p.str_lossy());
