@@ -699,6 +699,13 @@ def report_error(req, phase, hname, debug):
     """Logs the current exception's traceback one line per entry; with PythonDebug also
     sends it to the client. Returns the status for the phase."""
     etype, evalue, etb = sys.exc_info()
+    client_status = getattr(evalue, "http_status", None) if isinstance(evalue, OSError) else None
+    if client_status:
+        # The request body could not be read: the client's fault, one line, a 4xx.
+        req.log_error("%s %s: %s: the request body could not be read, answering %d"
+                      % (phase, hname, evalue, client_status), APLOG_NOTICE)
+        etb = None
+        return client_status
     try:
         lines = traceback.format_exception(etype, evalue, etb)
         for chunk in lines:

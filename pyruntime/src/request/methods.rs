@@ -33,7 +33,15 @@ fn server_return(py: Python<'_>, slf: *mut ffi::PyObject, status: i32) -> PyErr<
 fn read_error<'py>(py: Python<'py>, slf: *mut ffi::PyObject, e: ReadError) -> PyErr<'py> {
     match e {
         ReadError::Status(status) => server_return(py, slf, status),
-        ReadError::Client => PyErr::os_error(py, "Client read error (Timeout?)"),
+        ReadError::Client => {
+            // The body could not be read (a broken chunk, a client gone mid-body): the
+            // request's fault, so the dispatcher answers this one with a 400, not a 500.
+            let err = PyErr::os_error(py, "Client read error (Timeout?)");
+            if let Ok(status) = py.int(400) {
+                let _ = err.value().setattr("http_status", &status);
+            }
+            err
+        }
     }
 }
 
