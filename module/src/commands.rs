@@ -90,6 +90,9 @@ fn python_directive(cmd: &mut Ctx<'_>, dir: &mut DirConfig, args: &str) -> DirRe
         None => dir.apply(&directive, &ctx),
     }
     match &directive {
+        directives::Directive::Flag(directives::Flag::Debug, true) => {
+            note_debug_on(&ctx.origin.file, ctx.origin.line)
+        }
         directives::Directive::Handler { phase, .. } => pyruntime::note_phase_possible(*phase),
         directives::Directive::HandlerModule(_) => pyruntime::note_every_phase_possible(),
         directives::Directive::OutputFilter { name, .. } => {
@@ -101,4 +104,20 @@ fn python_directive(cmd: &mut Ctx<'_>, dir: &mut DirConfig, args: &str) -> DirRe
         _ => {}
     }
     Ok(())
+}
+
+/// Where `PythonDebug On` was first written in the configuration being read (for the
+/// start-up warning): tracebacks then reach the clients.
+static DEBUG_ON_AT: std::sync::Mutex<Option<(String, u32)>> = std::sync::Mutex::new(None);
+
+fn note_debug_on(file: &str, line: u32) {
+    if let Ok(mut at) = DEBUG_ON_AT.lock() {
+        at.get_or_insert_with(|| (file.to_string(), line));
+    }
+}
+
+/// Where the configuration just read turns `PythonDebug` on, if it does (forgotten, so a
+/// configuration read later without it does not warn).
+pub fn take_debug_on() -> Option<(String, u32)> {
+    DEBUG_ON_AT.lock().ok().and_then(|mut at| at.take())
 }

@@ -14,6 +14,14 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
     if module::in_config_test_pass() {
         return HookResult::Ok;
     }
+    if let Some((file, line)) = crate::commands::take_debug_on() {
+        slog!(
+            Some(s),
+            LogLevel::Warning,
+            "MPY0004: PythonDebug is On ({file}:{line}): tracebacks of failing handlers are \
+             sent to clients. Turn it off on a public server."
+        );
+    }
     if module::module_loaded("mod_wsgi.c") {
         slog!(
             Some(s),
@@ -46,9 +54,14 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
                 slog!(
                     Some(s),
                     LogLevel::Notice,
-                    "mod_python: PythonOptimize {} takes effect when Apache is stopped and                      started again; Python keeps running {}",
+                    "mod_python: PythonOptimize {} takes effect when Apache is stopped and \
+                     started again; Python keeps running {}",
                     if optimize { "On" } else { "Off" },
-                    if init::running_optimized() { "optimised" } else { "unoptimised" }
+                    if init::running_optimized() {
+                        "optimised"
+                    } else {
+                        "unoptimised"
+                    }
                 );
             }
             module::add_version_component(pconf, &format!("Python/{}", init::runtime_version()));

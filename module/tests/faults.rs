@@ -218,3 +218,26 @@ fn line_breaks_smuggled_into_response_headers_never_reach_the_client() {
         still_serving(apache);
     }
 }
+
+#[test]
+fn python_debug_on_is_warned_about_at_start_up() {
+    for apache in servers() {
+        assert!(
+            !apache.error_log().contains("MPY0004"),
+            "{}",
+            apache.error_log()
+        );
+    }
+    let apache = common::start(
+        Mpm::Event,
+        "<Location /dev>\n  SetHandler mod_python\n  PythonDebug On\n</Location>\n",
+        &[],
+    );
+    let log = apache.error_log();
+    let warning = log
+        .lines()
+        .find(|l| l.contains("MPY0004"))
+        .unwrap_or_else(|| panic!("no PythonDebug warning:\n{log}"));
+    assert!(warning.contains("httpd.conf:"), "{warning}");
+    assert!(warning.contains(":warn]"), "{warning}");
+}
