@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target (the directive parser's, the form parsers', the PSP translator) for a
-# bounded time each (default 30 s):
+# Runs every fuzz target (the directive parser's, the form parsers', the PSP translator, the
+# cookie parsers) for a bounded time each (default 30 s):
 #   scripts/fuzz.sh [SECONDS]
 # Installs cargo-fuzz when missing. cargo-fuzz needs nightly compiler flags; on a stable
 # toolchain RUSTC_BOOTSTRAP=1 allows them for this build only.
@@ -30,3 +30,6 @@ for entry in $targets; do
     fi
     rm -f "$log"
 done
+# The cookie parsers are Python (mod_python.Cookie): a standard-library fuzzer of our own.
+echo "==> Fuzzing mod_python.Cookie for ${seconds}s"
+/usr/bin/python3 "$root/scripts/fuzz_cookies.py" "$seconds"
