@@ -61,7 +61,7 @@ fn main() {
         )
         .allowlist_var("REQUEST_.*|PROXYREQ_.*|REMOTE_.*")
         .allowlist_var("apr_bucket_type_.*")
-        .allowlist_var("ap_conftree|ap_server_root")
+        .allowlist_var("ap_conftree|ap_server_root|ap_max_requests_per_child")
         .derive_default(true)
         .layout_tests(false)
         .generate_comments(false)

@@ -13,6 +13,7 @@
 #include <scoreboard.h>
 #include <apr_hash.h>
 #include <ap_mpm.h>
+#include <mpm_common.h>
 #include <unixd.h>
 #include <apr_general.h>
 #include <apr_pools.h>

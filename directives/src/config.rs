@@ -192,7 +192,7 @@ impl DirConfig {
             }
             Directive::Path(p) => self.python_path = Some(set(p)),
             Directive::Interpreter(n) => self.interpreter = Some(set(n)),
-            Directive::Flag(Flag::Optimize, _) => {}
+            Directive::Flag(Flag::Optimize, _) | Directive::Limit(..) => {}
             Directive::Flag(f, on) => {
                 Arc::make_mut(&mut self.flags).insert(
                     *f,
@@ -396,6 +396,10 @@ pub struct ServerConfig {
     pub imports: Vec<ImportEntry>,
     /// `PythonOptimize`.
     pub optimize: Option<Setting<bool>>,
+    /// `PythonMaxRequestsPerChild` (0: none).
+    pub max_requests_per_child: Option<Setting<u64>>,
+    /// `PythonMemoryLimit`, MiB (0: none).
+    pub memory_limit_mib: Option<Setting<u64>>,
 }
 
 impl ServerConfig {
@@ -422,6 +426,18 @@ impl ServerConfig {
                     value: *on,
                     origin: ctx.origin.clone(),
                 });
+            }
+            Directive::Limit(limit, value) => {
+                let setting = Some(Setting {
+                    value: *value,
+                    origin: ctx.origin.clone(),
+                });
+                match limit {
+                    crate::directive::Limit::MaxRequestsPerChild => {
+                        self.max_requests_per_child = setting
+                    }
+                    crate::directive::Limit::MemoryLimit => self.memory_limit_mib = setting,
+                }
             }
             // mod_python copies server-level settings into the server config, except
             // PythonInterpPerDirectory, and never handlers or filters.
@@ -452,6 +468,11 @@ impl ServerConfig {
             },
             imports: self.imports.iter().chain(&child.imports).cloned().collect(),
             optimize: child_or_parent(&child.optimize, &self.optimize),
+            max_requests_per_child: child_or_parent(
+                &child.max_requests_per_child,
+                &self.max_requests_per_child,
+            ),
+            memory_limit_mib: child_or_parent(&child.memory_limit_mib, &self.memory_limit_mib),
         }
     }
 }

@@ -64,6 +64,28 @@ impl Flag {
     }
 }
 
+/// A per-child limit after which the child retires (ours; mod_python 3.5 has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Limit {
+    /// `PythonMaxRequestsPerChild N`: requests a child serves.
+    MaxRequestsPerChild,
+    /// `PythonMemoryLimit MiB`: the child's resident memory, checked between requests.
+    MemoryLimit,
+}
+
+impl Limit {
+    /// Both limits.
+    pub const ALL: [Limit; 2] = [Limit::MaxRequestsPerChild, Limit::MemoryLimit];
+
+    /// The directive's name.
+    pub fn directive(self) -> &'static str {
+        match self {
+            Limit::MaxRequestsPerChild => "PythonMaxRequestsPerChild",
+            Limit::MemoryLimit => "PythonMemoryLimit",
+        }
+    }
+}
+
 /// A parsed directive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Directive {
@@ -106,6 +128,8 @@ pub enum Directive {
     Interpreter(String),
     /// A boolean directive.
     Flag(Flag, bool),
+    /// `PythonMaxRequestsPerChild N` or `PythonMemoryLimit MiB`; 0 is no limit.
+    Limit(Limit, u64),
     /// `PythonOption key [value]`; no (or an empty) value removes the key.
     Option {
         /// The key.
@@ -333,6 +357,20 @@ pub const DIRECTIVES: &[DirectiveInfo] = &[
         "Set the equivalent of the -OO command-line flag on the interpreter."
     ),
     info!(
+        "PythonMaxRequestsPerChild",
+        Scope::Server,
+        "N",
+        "0 (no limit)",
+        "Requests a child serves before it retires gracefully (prefork; worker and event through MaxConnectionsPerChild)."
+    ),
+    info!(
+        "PythonMemoryLimit",
+        Scope::Server,
+        "MiB",
+        "0 (no limit)",
+        "Resident memory, checked between requests, above which a child retires gracefully."
+    ),
+    info!(
         "PythonOption",
         Scope::Anywhere,
         "key [value]",
@@ -406,6 +444,19 @@ pub fn parse_directive(name: &str, args: &str) -> Result<Directive, DirectiveErr
     }
     if let Some(f) = Flag::ALL.into_iter().find(|f| f.directive() == name) {
         return Ok(Directive::Flag(f, flag(name, args)?));
+    }
+    if let Some(l) = Limit::ALL.into_iter().find(|l| l.directive() == name) {
+        let words = split_words(args);
+        let value = match words.as_slice() {
+            [w] => w.parse::<u64>().ok(),
+            _ => None,
+        };
+        return value
+            .map(|v| Directive::Limit(l, v))
+            .ok_or(DirectiveError::Arguments {
+                directive: name,
+                expected: "one whole number (0 for no limit)",
+            });
     }
     Ok(match name {
         "PythonHandlerModule" => {
@@ -503,6 +554,7 @@ impl Directive {
             Directive::Path(_) => "PythonPath",
             Directive::Interpreter(_) => "PythonInterpreter",
             Directive::Flag(f, _) => f.directive(),
+            Directive::Limit(l, _) => l.directive(),
             Directive::Option { .. } => "PythonOption",
         }
     }
@@ -530,6 +582,7 @@ impl Directive {
             Directive::Path(p) => quote_word(p),
             Directive::Interpreter(n) => quote_word(n),
             Directive::Flag(_, on) => if *on { "On" } else { "Off" }.to_string(),
+            Directive::Limit(_, n) => n.to_string(),
             Directive::Option { key, value } => match value {
                 Some(v) => format!("{} {}", quote_word(key), quote_word(v)),
                 None => quote_word(key),
@@ -587,6 +640,8 @@ mod tests {
             ("PythonEnablePdb", "Off"),
             ("PythonAutoReload", "Off"),
             ("PythonOptimize", "On"),
+            ("PythonMaxRequestsPerChild", "1000"),
+            ("PythonMemoryLimit", "512"),
             ("PythonOption", "key \"a value\""),
         ];
         assert_eq!(samples.len(), DIRECTIVES.len());

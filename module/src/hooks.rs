@@ -42,6 +42,7 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
         server: module::server_config::<PythonModule>,
     });
     pyruntime::process::set_main_server(s);
+    crate::recycle::configure(s);
     pyruntime::mod_filter::learn_providers(&module::config_tree());
     let locks = module::server_config::<PythonModule>(s).map_or(8, |c| c.settings.mutex_locks());
     pyruntime::process::create_global_locks(pconf, locks);
@@ -86,6 +87,7 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
 pub fn child_init(pchild: &Pool, s: &Server) {
     init::after_fork();
     pyruntime::process::child_init_locks(pchild);
+    crate::recycle::child_init(s);
     // The main server's imports run in reverse declaration order, as mod_python runs them.
     // mod_python silently ignores those written inside a <VirtualHost>; we run them too,
     // after, with the virtual host's PythonPath.
@@ -203,6 +205,10 @@ pub fn request_phase(phase: Phase, r: &Request) -> HookResult {
         Phase::Fixups => run_handlers(r, HandlerPhase::Fixup),
         Phase::Handler if is_ours(r) => run_handlers(r, HandlerPhase::Handler),
         Phase::Handler => HookResult::Declined,
-        Phase::LogTransaction => run_handlers(r, HandlerPhase::Log),
+        Phase::LogTransaction => {
+            let rc = run_handlers(r, HandlerPhase::Log);
+            crate::recycle::after_request(r);
+            rc
+        }
     }
 }

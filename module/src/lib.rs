@@ -6,6 +6,7 @@
 
 pub mod commands;
 pub mod hooks;
+pub mod recycle;
 
 use bindings::module::{Hook, HookOrder, ModuleCell, ModuleHooks, Phase};
 use bindings::{HookResult, Pool, Request, Server};

@@ -23,8 +23,9 @@ pub use conftree::{config_tree, ConfigNode};
 pub use hooks::{register_input_filter, register_output_filter, Hook, HookOrder, Phase};
 pub use include::{register_include_handler, IncludeDirective};
 pub use server_state::{
-    add_version_component, config_define_exists, in_config_test_pass, module_loaded,
-    module_magic_number, mpm_generation, mpm_query, mpm_stopping, restart_time,
+    add_version_component, config_define_exists, in_config_test_pass, limit_connections_per_child,
+    max_connections_per_child, module_loaded, module_magic_number, mpm_generation, mpm_query,
+    mpm_stopping, restart_time, retire_child_gracefully,
 };
 
 use crate::error::HookResult;

@@ -77,3 +77,33 @@ pub fn module_magic_number() -> (u32, u32) {
 pub fn mpm_generation() -> i32 {
     mpm_query(sys::AP_MPMQ_GENERATION as i32).unwrap_or(0)
 }
+
+/// `MaxConnectionsPerChild` as the MPM will apply it to children started from now on
+/// (`ap_max_requests_per_child`; 0 is no limit).
+pub fn max_connections_per_child() -> i32 {
+    // SAFETY: a process-global int the MPM reads when a child starts.
+    unsafe { sys::ap_max_requests_per_child }
+}
+
+/// Lowers `MaxConnectionsPerChild` to `n` for children started from now on, unless the
+/// configuration already has a lower, non-zero one. Only for the parent, after the
+/// configuration is read (post_config), before children start.
+pub fn limit_connections_per_child(n: i32) {
+    let current = max_connections_per_child();
+    if n > 0 && (current == 0 || current > n) {
+        // SAFETY: written once by the parent's post_config, before any child is forked;
+        // nothing reads it concurrently.
+        unsafe { sys::ap_max_requests_per_child = n };
+    }
+}
+
+/// Asks the MPM to retire this child gracefully, the way Apache's parent does for a
+/// graceful restart (`AP_SIG_GRACEFUL` to the process): prefork's child stops accepting,
+/// finishes the connection it has, and exits; the parent starts another. Only prefork
+/// children act on it; worker and event children ignore it (their graceful stop is not
+/// open to modules). Returns whether the signal was sent.
+pub fn retire_child_gracefully() -> bool {
+    // SAFETY: sending a signal to our own process; prefork's child handler only sets flags
+    // and closes its listeners.
+    unsafe { libc::kill(libc::getpid(), libc::SIGUSR1) == 0 }
+}
