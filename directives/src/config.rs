@@ -93,6 +93,10 @@ pub struct DirConfig {
     pub options: Arc<IndexMap<OptionKey, Setting<Option<String>>>>,
     /// The section's `Require` lines (read alongside mod_authz_core), for `req.requires()`.
     pub requires: Vec<RequireLine>,
+    /// `PythonRequestTimeout`, seconds (0: none).
+    pub request_timeout: Option<Setting<u64>>,
+    /// `PythonRequestTimeoutAction`.
+    pub timeout_action: Option<Setting<crate::directive::TimeoutAction>>,
 }
 
 /// A `PythonOption` key. Keys compare without regard to case, as in the APR table mod_python
@@ -193,6 +197,18 @@ impl DirConfig {
             Directive::Path(p) => self.python_path = Some(set(p)),
             Directive::Interpreter(n) => self.interpreter = Some(set(n)),
             Directive::Flag(Flag::Optimize, _) | Directive::Limit(..) => {}
+            Directive::RequestTimeout(n) => {
+                self.request_timeout = Some(Setting {
+                    value: *n,
+                    origin: ctx.origin.clone(),
+                })
+            }
+            Directive::RequestTimeoutAction(a) => {
+                self.timeout_action = Some(Setting {
+                    value: *a,
+                    origin: ctx.origin.clone(),
+                })
+            }
             Directive::Flag(f, on) => {
                 Arc::make_mut(&mut self.flags).insert(
                     *f,
@@ -231,7 +247,19 @@ impl DirConfig {
             } else {
                 child.requires.clone()
             },
+            request_timeout: child_or_parent(&child.request_timeout, &self.request_timeout),
+            timeout_action: child_or_parent(&child.timeout_action, &self.timeout_action),
         }
+    }
+
+    /// `PythonRequestTimeout` as a duration, and whether to retire the child past it.
+    pub fn request_timeout(&self) -> Option<(std::time::Duration, bool)> {
+        let seconds = self.request_timeout.as_ref().map_or(0, |s| s.value);
+        (seconds > 0).then(|| {
+            let restart = self.timeout_action.as_ref().map(|s| s.value)
+                == Some(crate::directive::TimeoutAction::Restart);
+            (std::time::Duration::from_secs(seconds), restart)
+        })
     }
 
     /// The `Require` lines that apply to a request with method number `method`.
@@ -449,6 +477,8 @@ impl ServerConfig {
             Directive::Path(_)
             | Directive::Interpreter(_)
             | Directive::Flag(..)
+            | Directive::RequestTimeout(_)
+            | Directive::RequestTimeoutAction(_)
             | Directive::Option { .. } => {
                 if !ctx.in_section {
                     self.settings.apply(directive, ctx);

@@ -86,6 +86,16 @@ impl Limit {
     }
 }
 
+/// What `PythonRequestTimeoutAction` asks for once a call has run past its timeout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TimeoutAction {
+    /// Log the call's Python stack (always done).
+    #[default]
+    Log,
+    /// Also retire the child gracefully once its other requests are done.
+    Restart,
+}
+
 /// A parsed directive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Directive {
@@ -130,6 +140,11 @@ pub enum Directive {
     Flag(Flag, bool),
     /// `PythonMaxRequestsPerChild N` or `PythonMemoryLimit MiB`; 0 is no limit.
     Limit(Limit, u64),
+    /// `PythonRequestTimeout SECONDS`: how long a handler, filter or connection handler may
+    /// run before its Python stack is logged; 0 is no limit.
+    RequestTimeout(u64),
+    /// `PythonRequestTimeoutAction log|restart`: what else happens past the timeout.
+    RequestTimeoutAction(TimeoutAction),
     /// `PythonOption key [value]`; no (or an empty) value removes the key.
     Option {
         /// The key.
@@ -371,6 +386,20 @@ pub const DIRECTIVES: &[DirectiveInfo] = &[
         "Resident memory, checked between requests, above which a child retires gracefully."
     ),
     info!(
+        "PythonRequestTimeout",
+        Scope::Anywhere,
+        "SECONDS",
+        "0 (no limit)",
+        "How long a Python handler, filter or connection handler may run before its stack is logged."
+    ),
+    info!(
+        "PythonRequestTimeoutAction",
+        Scope::Anywhere,
+        "log|restart",
+        "log",
+        "After logging a stuck call's stack: nothing more (log) or retire the child gracefully (restart)."
+    ),
+    info!(
         "PythonOption",
         Scope::Anywhere,
         "key [value]",
@@ -444,6 +473,33 @@ pub fn parse_directive(name: &str, args: &str) -> Result<Directive, DirectiveErr
     }
     if let Some(f) = Flag::ALL.into_iter().find(|f| f.directive() == name) {
         return Ok(Directive::Flag(f, flag(name, args)?));
+    }
+    if name == "PythonRequestTimeout" {
+        let words = split_words(args);
+        return match words.as_slice() {
+            [w] => w.parse::<u64>().ok(),
+            _ => None,
+        }
+        .map(Directive::RequestTimeout)
+        .ok_or(DirectiveError::Arguments {
+            directive: name,
+            expected: "a number of seconds (0 for no limit)",
+        });
+    }
+    if name == "PythonRequestTimeoutAction" {
+        let words = split_words(args);
+        return match words.as_slice() {
+            [w] if w.eq_ignore_ascii_case("log") => {
+                Ok(Directive::RequestTimeoutAction(TimeoutAction::Log))
+            }
+            [w] if w.eq_ignore_ascii_case("restart") => {
+                Ok(Directive::RequestTimeoutAction(TimeoutAction::Restart))
+            }
+            _ => Err(DirectiveError::Arguments {
+                directive: name,
+                expected: "log or restart",
+            }),
+        };
     }
     if let Some(l) = Limit::ALL.into_iter().find(|l| l.directive() == name) {
         let words = split_words(args);
@@ -555,6 +611,8 @@ impl Directive {
             Directive::Interpreter(_) => "PythonInterpreter",
             Directive::Flag(f, _) => f.directive(),
             Directive::Limit(l, _) => l.directive(),
+            Directive::RequestTimeout(_) => "PythonRequestTimeout",
+            Directive::RequestTimeoutAction(_) => "PythonRequestTimeoutAction",
             Directive::Option { .. } => "PythonOption",
         }
     }
@@ -583,6 +641,9 @@ impl Directive {
             Directive::Interpreter(n) => quote_word(n),
             Directive::Flag(_, on) => if *on { "On" } else { "Off" }.to_string(),
             Directive::Limit(_, n) => n.to_string(),
+            Directive::RequestTimeout(n) => n.to_string(),
+            Directive::RequestTimeoutAction(TimeoutAction::Log) => "log".to_string(),
+            Directive::RequestTimeoutAction(TimeoutAction::Restart) => "restart".to_string(),
             Directive::Option { key, value } => match value {
                 Some(v) => format!("{} {}", quote_word(key), quote_word(v)),
                 None => quote_word(key),
@@ -642,6 +703,8 @@ mod tests {
             ("PythonOptimize", "On"),
             ("PythonMaxRequestsPerChild", "1000"),
             ("PythonMemoryLimit", "512"),
+            ("PythonRequestTimeout", "30"),
+            ("PythonRequestTimeoutAction", "restart"),
             ("PythonOption", "key \"a value\""),
         ];
         assert_eq!(samples.len(), DIRECTIVES.len());

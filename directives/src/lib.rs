@@ -27,7 +27,8 @@ pub use config::{
 pub const MAIN_INTERPRETER: &str = "main_interpreter";
 pub use context::{Context, DirectoryKind, Origin, Section};
 pub use directive::{
-    directive_info, parse_directive, Directive, DirectiveInfo, Flag, Limit, Scope, DIRECTIVES,
+    directive_info, parse_directive, Directive, DirectiveInfo, Flag, Limit, Scope, TimeoutAction,
+    DIRECTIVES,
 };
 pub use error::DirectiveError;
 pub use handler::{parse_handler_line, HandlerLine, HandlerRef};

@@ -44,7 +44,7 @@ fn limits_of(s: &Server) -> (u64, u64) {
 }
 
 fn threaded() -> bool {
-    bindings::module::mpm_query(bindings::sys::AP_MPMQ_IS_THREADED as i32).unwrap_or(0) != 0
+    bindings::module::mpm_is_threaded()
 }
 
 /// post_config, in the parent: under a threaded MPM, hands the request limit to the MPM.

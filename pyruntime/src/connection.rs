@@ -100,6 +100,7 @@ pub fn run_connection_handler(c: &Connection) -> bindings::HookResult {
     let site = CallSite {
         context: &context,
         log: LogTo::Server(s),
+        timeout: config.settings.request_timeout(),
     };
     let rc = call_python(&interpreter, &site, |py, interp| {
         let module = interp.native_module(py);

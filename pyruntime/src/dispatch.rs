@@ -23,6 +23,8 @@ pub(crate) struct CallSite<'a> {
     /// Made only when something is logged (the success path builds no string).
     pub(crate) context: &'a dyn Fn() -> String,
     pub(crate) log: LogTo<'a>,
+    /// `PythonRequestTimeout` (and whether to retire the child past it), if set here.
+    pub(crate) timeout: Option<(std::time::Duration, bool)>,
 }
 
 /// The error log a call's lines go to.
@@ -61,6 +63,17 @@ pub(crate) fn call_python<R>(
             return None;
         }
     };
+    let _watched = site.timeout.and_then(|(limit, restart)| {
+        let mut what = (site.context)();
+        if let LogTo::Request(r) = site.log {
+            let line = r
+                .the_request()
+                .map(String::from_utf8_lossy)
+                .unwrap_or_default();
+            what = format!("{what} for \"{line}\"");
+        }
+        crate::watchdog::watch(limit, restart, what, interp.name())
+    });
     interp.enter(|py| match call(py, &interp) {
         Ok(r) => Some(r),
         Err(e) => {
@@ -203,6 +216,7 @@ fn run_phase(r: &Request, call: &PhaseCall<'_>) -> HookResult {
     let site = CallSite {
         context: &context,
         log: LogTo::Request(r),
+        timeout: call.config.request_timeout(),
     };
     call_python(call.interpreter, &site, |py, interp| {
         dispatch(py, interp, r, call)
@@ -281,6 +295,7 @@ pub fn run_imports(
         let site = CallSite {
             context: &context,
             log: LogTo::Server(s),
+            timeout: None,
         };
         call_python(&entry.interpreter, &site, |py, interp| {
             let apache = interp.apache_package(py);

@@ -24,6 +24,7 @@ pub mod py;
 mod request;
 mod server;
 mod table;
+mod watchdog;
 
 pub use connection::run_connection_handler;
 pub use dispatch::{

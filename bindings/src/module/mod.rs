@@ -23,9 +23,10 @@ pub use conftree::{config_tree, ConfigNode};
 pub use hooks::{register_input_filter, register_output_filter, Hook, HookOrder, Phase};
 pub use include::{register_include_handler, IncludeDirective};
 pub use server_state::{
-    add_version_component, config_define_exists, in_config_test_pass, limit_connections_per_child,
-    max_connections_per_child, module_loaded, module_magic_number, mpm_generation, mpm_query,
-    mpm_stopping, restart_time, retire_child_gracefully,
+    accept_dump_signal, add_version_component, config_define_exists, current_thread_id,
+    dump_requested, in_config_test_pass, install_dump_signal, limit_connections_per_child,
+    max_connections_per_child, module_loaded, module_magic_number, mpm_generation, mpm_is_threaded,
+    mpm_query, mpm_stopping, restart_time, retire_child_gracefully,
 };
 
 use crate::error::HookResult;

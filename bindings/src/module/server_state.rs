@@ -107,3 +107,52 @@ pub fn retire_child_gracefully() -> bool {
     // and closes its listeners.
     unsafe { libc::kill(libc::getpid(), libc::SIGUSR1) == 0 }
 }
+
+/// The calling thread's identifier as Python knows it (`threading.get_ident()`).
+pub fn current_thread_id() -> u64 {
+    // SAFETY: pthread_self has no preconditions.
+    unsafe { libc::pthread_self() as u64 }
+}
+
+/// Set by the SIGUSR2 handler [`install_dump_signal`] installs.
+static DUMP_REQUESTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+extern "C" fn on_dump_signal(_: c_int) {
+    // Async-signal-safe: one atomic store.
+    DUMP_REQUESTED.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Makes SIGUSR2 to this process a request for a dump ([`dump_requested`]) instead of its
+/// default, which ends the process. Apache does not use SIGUSR2.
+pub fn install_dump_signal() {
+    // SAFETY: a zeroed sigaction with our handler; the handler only stores an atomic.
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_dump_signal as *const () as usize;
+        action.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&mut action.sa_mask);
+        libc::sigaction(libc::SIGUSR2, &action, std::ptr::null_mut());
+    }
+}
+
+/// Lets SIGUSR2 reach the calling thread (worker and event children block every signal in
+/// the threads they make; the thread that waits for dumps must accept it).
+pub fn accept_dump_signal() {
+    // SAFETY: changes only the calling thread's signal mask.
+    unsafe {
+        let mut set: libc::sigset_t = std::mem::zeroed();
+        libc::sigemptyset(&mut set);
+        libc::sigaddset(&mut set, libc::SIGUSR2);
+        libc::pthread_sigmask(libc::SIG_UNBLOCK, &set, std::ptr::null_mut());
+    }
+}
+
+/// Whether SIGUSR2 arrived since the last call.
+pub fn dump_requested() -> bool {
+    DUMP_REQUESTED.swap(false, std::sync::atomic::Ordering::Relaxed)
+}
+
+/// True under a threaded MPM (worker, event).
+pub fn mpm_is_threaded() -> bool {
+    mpm_query(sys::AP_MPMQ_IS_THREADED as i32).unwrap_or(0) != 0
+}

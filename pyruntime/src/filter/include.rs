@@ -91,6 +91,7 @@ pub fn run_include_directive(d: &mut IncludeDirective<'_>) -> AprStatus {
     let site = CallSite {
         context: &context,
         log: LogTo::Request(r),
+        timeout: config.request_timeout(),
     };
     let done = call_python(&interpreter, &site, |py, interp| {
         let req = crate::request::request_object(py, interp, r)?;

@@ -233,6 +233,7 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(InputMode, i64)>) -> 
     let site = CallSite {
         context: &context,
         log: LogTo::Request(r),
+        timeout: config.request_timeout(),
     };
     let done = call_python(&interpreter, &site, |py, interp| {
         dispatch(
