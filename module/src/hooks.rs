@@ -45,7 +45,7 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
     crate::recycle::configure(s);
     pyruntime::mod_filter::learn_providers(&module::config_tree());
     let locks = module::server_config::<PythonModule>(s).map_or(8, |c| c.settings.mutex_locks());
-    pyruntime::process::create_global_locks(pconf, locks);
+    pyruntime::process::create_global_locks(s.process_pool(), locks);
     let optimize = module::server_config::<PythonModule>(s)
         .and_then(|c| c.optimize.as_ref())
         .is_some_and(|o| o.value);

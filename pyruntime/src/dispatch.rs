@@ -45,11 +45,36 @@ impl CallSite<'_> {
     }
 }
 
+thread_local! {
+    /// How many calls into Python this thread is inside (nested for subrequests).
+    static IN_CALL: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// True when a pool cleanup runs because the child is being killed in the middle of a
+/// call into Python on this thread (prefork ends a child from its SIGHUP/SIGTERM handler,
+/// destroying its pools right there): Python must not be entered again then, since the
+/// interrupted call still owns it. The process is about to exit; what Python would have
+/// released is left to it.
+pub(crate) fn killed_mid_call() -> bool {
+    IN_CALL.with(|c| c.get() > 0) && bindings::module::mpm_stopping()
+}
+
 /// Enters the interpreter `name` (made on first use) and runs `call`, which calls into that
 /// interpreter's `mod_python.apache`. A failure (no interpreter, or an exception out of the
 /// dispatcher itself) is logged for `site`, `MPY0020` and the interpreter first, then the
 /// error or the traceback one line at a time, and gives `None`.
 pub(crate) fn call_python<R>(
+    name: &str,
+    site: &CallSite<'_>,
+    call: impl for<'py> FnOnce(Python<'py>, &Arc<Interpreter>) -> PyResult<'py, R>,
+) -> Option<R> {
+    IN_CALL.with(|c| c.set(c.get() + 1));
+    let result = call_python_counted(name, site, call);
+    IN_CALL.with(|c| c.set(c.get().saturating_sub(1)));
+    result
+}
+
+fn call_python_counted<R>(
     name: &str,
     site: &CallSite<'_>,
     call: impl for<'py> FnOnce(Python<'py>, &Arc<Interpreter>) -> PyResult<'py, R>,
@@ -318,7 +343,7 @@ pub fn run_imports(
 /// pool from its SIGTERM handler, which may interrupt a handler): running Python there could
 /// deadlock on the GIL or the registry, or re-enter the interrupted interpreter.
 pub fn run_child_cleanups() {
-    if interpreters::busy() {
+    if interpreters::busy() || killed_mid_call() {
         return;
     }
     for interp in interpreters::all_if_free().unwrap_or_default() {

@@ -23,12 +23,19 @@ pub(crate) fn main_server() -> Option<&'static Server> {
     (!p.is_null()).then(|| unsafe { &*p })
 }
 
-/// Creates `count` global mutexes in the configuration pool (in the parent, post_config).
-pub fn create_global_locks(pconf: &Pool, count: usize) {
+/// Makes sure there are `count` global mutexes (in the parent, post_config). They live in
+/// the process pool, not the configuration pool, and are made again only when the count
+/// changes: children of an earlier generation, still finishing their requests after a
+/// graceful restart, keep locking the same mutexes as the new ones (a mutex made per
+/// generation is destroyed under them, and their `lock()` fails).
+pub fn create_global_locks(process_pool: &Pool, count: usize) {
     let mut locks = LOCKS.write().unwrap_or_else(|p| p.into_inner());
+    if locks.len() == count {
+        return;
+    }
     locks.clear();
     for _ in 0..count {
-        match GlobalMutex::create(pconf) {
+        match GlobalMutex::create(process_pool) {
             Ok(m) => locks.push(m),
             Err(e) => {
                 *LOCK_ERROR.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());

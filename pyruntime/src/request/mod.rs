@@ -109,6 +109,10 @@ pub(crate) fn dynamic_handlers(r: &Request, phase: HandlerPhase) -> Vec<HandlerE
 /// sharing its pool (an internal redirect's chain) may be used on.
 pub(crate) fn at_end(r: &Request, f: impl FnOnce(&Request) + Send + 'static) {
     r.on_end(move |r| {
+        if crate::dispatch::killed_mid_call() {
+            // The child is being killed under a running call: no Python now.
+            return;
+        }
         let first = std::iter::successors(Some(r), |p| p.prev())
             .take_while(|p| std::ptr::eq(p.pool(), r.pool()))
             .last()
@@ -128,6 +132,11 @@ impl RequestState {
         self.ended.set(true);
         self.lease.revoke();
         let objects = std::mem::take(&mut *self.objects.borrow_mut());
+        if crate::dispatch::killed_mid_call() {
+            // The child is being killed under a running handler: leave Python alone.
+            std::mem::forget(objects);
+            return;
+        }
         for (interp, addr) in objects {
             interp.enter(|_py| {
                 // SAFETY: addr is our strong reference to a request object of this interpreter.
