@@ -140,3 +140,18 @@ fn server_only_directive_syntax_errors() {
         );
     }
 }
+
+/// The Python the module was built for missing at run time (here: a PYTHONHOME that does not
+/// exist): Apache refuses to start, saying which Python it looked for and where (MPY0010),
+/// instead of starting children that cannot serve.
+#[test]
+fn missing_python_stops_apache_with_a_clear_message() {
+    let s = spec("<Location /x>\n  SetHandler mod_python\n  PythonHandler hello\n</Location>\n")
+        .env("PYTHONHOME", "/nonexistent/python-home");
+    let err = Apache::start(&s)
+        .err()
+        .expect("must not start without its Python");
+    assert!(err.log.contains("MPY0010"), "{err}");
+    assert!(err.log.contains("/nonexistent/python-home"), "{err}");
+    assert!(!err.log.contains("Segmentation fault"), "{err}");
+}
