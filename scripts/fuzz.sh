@@ -30,6 +30,6 @@ for entry in $targets; do
     fi
     rm -f "$log"
 done
-# The cookie parsers are Python (mod_python.Cookie): a standard-library fuzzer of our own.
-echo "==> Fuzzing mod_python.Cookie for ${seconds}s"
+# The cookie parsers and session-id checks are Python: a standard-library fuzzer of our own.
+echo "==> Fuzzing mod_python.Cookie and session ids for ${seconds}s"
 /usr/bin/python3 "$root/scripts/fuzz_cookies.py" "$seconds"

@@ -1,16 +1,20 @@
 #!/usr/bin/env python3
-"""Fuzzes mod_python.Cookie's parsers (plain, signed, marshalled) with the standard library
-only: `Cookie:` headers mutated from seeds (flipped, cut, spliced, with `;,="$` NUL and
+"""Fuzzes mod_python.Cookie's parsers (plain, signed, marshalled) and mod_python.Session's
+session-id checks with the standard library only: `Cookie:` headers mutated from seeds (flipped, cut, spliced, with `;,="$` NUL and
 high bytes thrown in) for a bounded time. For every input:
 
 - Cookie.parse, SignedCookie.parse and MarshalCookie.parse return, never raise;
 - a cookie SignedCookie.parse accepts as signed carries a signature of its value that was
   in the input (nothing unsigned is taken as signed);
-- MarshalCookie.parse with a secret no input was signed with never reaches marshal.loads.
+- MarshalCookie.parse with a secret no input was signed with never reaches marshal.loads;
+- a session id (taken from the same inputs, as a cookie value or bytes) is accepted only
+  when it is 32 lowercase hex digits, and the session file it names stays two levels under
+  the session directory.
 
     scripts/fuzz_cookies.py [SECONDS] [--seed N]
 
-Cookie.py is loaded from the source tree (it needs nothing of Apache). A failing input is
+Cookie.py and Session.py are loaded from the source tree (Session.py with stand-ins for the
+parts of Apache it imports). A failing input is
 written to target/fuzz-cookies-crash.txt.
 """
 
@@ -29,6 +33,38 @@ def load_cookie_module():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+def load_session_module(cookie):
+    """Session.py as the module `mp_fuzz.Session`, with stand-ins for `_apache` and
+    `mod_python.apache` (only their log levels are read at import)."""
+    import types
+    package = types.ModuleType("mp_fuzz")
+    package.__path__ = []
+    apache = types.ModuleType("mp_fuzz.apache")
+    apache.APLOG_ERR, apache.APLOG_NOTICE = 3, 5
+    sys.modules.update({"mp_fuzz": package, "mp_fuzz.apache": apache,
+                        "mp_fuzz.Cookie": cookie, "_apache": types.ModuleType("_apache")})
+    path = os.path.join(os.path.dirname(SOURCE), "Session.py")
+    spec = importlib.util.spec_from_file_location("mp_fuzz.Session", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+HEX = set("0123456789abcdef")
+
+
+def check_sid(Session, text):
+    for candidate in (text, text.encode("utf-8", "surrogateescape"), text.split("=", 1)[-1]):
+        sid = Session._valid_sid(candidate)
+        if sid is None:
+            continue
+        if not (isinstance(sid, str) and len(sid) == 32 and set(sid) <= HEX):
+            raise AssertionError("accepted a malformed session id: %r" % (candidate,))
+        path = os.path.realpath(Session._session_file("/srv/sessions", sid))
+        if os.path.dirname(os.path.dirname(path)) != "/srv/sessions":
+            raise AssertionError("session file outside its directory: %r" % path)
 
 
 def seeds(Cookie):
@@ -111,13 +147,16 @@ def main():
         dumps = staticmethod(Cookie.marshal.dumps)
 
     Cookie.marshal = MarshalGuard
-    pool = seeds(Cookie)
+    Session = load_session_module(Cookie)
+    pool = seeds(Cookie) + ["pysid=0123456789abcdef0123456789abcdef", "../../etc/passwd",
+                            "0123456789abcdef0123456789abcdef\n", "0123456789ABCDEF0123456789abcdef"]
     runs = 0
     deadline = time.time() + seconds
     while time.time() < deadline:
         text = mutate(rng, rng.choice(pool), pool)
         try:
             check(Cookie, text, forbidden_loads)
+            check_sid(Session, text)
         except BaseException as e:   # anything escaping a parser is a finding
             path = os.path.join(ROOT, "target", "fuzz-cookies-crash.txt")
             os.makedirs(os.path.dirname(path), exist_ok=True)
