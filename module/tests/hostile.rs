@@ -251,3 +251,48 @@ fn forged_session_ids_make_new_sessions() {
         still_serving(apache);
     }
 }
+
+#[test]
+fn slow_clients_do_not_hold_up_the_others() {
+    for (mpm, apache) in Mpm::ALL.into_iter().zip(servers()) {
+        let port = apache.port();
+        // Under prefork each slow client holds a whole child, and Apache starts new ones
+        // about once a second: a quick request may wait that long there.
+        let patience = if mpm == Mpm::Prefork {
+            Duration::from_secs(5)
+        } else {
+            Duration::from_secs(1)
+        };
+        // Three clients dribble their requests a few bytes at a time over about two seconds.
+        let slow: Vec<_> = (0..3)
+            .map(|_| {
+                std::thread::spawn(move || {
+                    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+                    s.set_read_timeout(Some(Duration::from_secs(30))).expect("timeout");
+                    let request = b"GET /in?slow=1 HTTP/1.1\r\nHost: x\r\nX-Slow: yes\r\nConnection: close\r\n\r\n";
+                    for piece in request.chunks(4) {
+                        s.write_all(piece).expect("a piece");
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                    let mut data = Vec::new();
+                    let _ = s.read_to_end(&mut data);
+                    String::from_utf8_lossy(&data).into_owned()
+                })
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        for _ in 0..5 {
+            let started = std::time::Instant::now();
+            still_serving(apache);
+            assert!(
+                started.elapsed() < patience,
+                "{mpm:?}: a quick request waited {:?} behind slow ones",
+                started.elapsed()
+            );
+        }
+        for t in slow {
+            let answer = t.join().expect("slow client");
+            assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        }
+    }
+}
