@@ -241,3 +241,60 @@ fn python_debug_on_is_warned_about_at_start_up() {
     assert!(warning.contains("httpd.conf:"), "{warning}");
     assert!(warning.contains(":warn]"), "{warning}");
 }
+
+/// Descriptors and resident memory of each child, by PID.
+fn children_usage(apache: &Apache) -> std::collections::HashMap<u32, (usize, u64)> {
+    let parent = apache.pid().expect("parent pid");
+    let out = std::process::Command::new("pgrep")
+        .args(["-P", &parent.to_string()])
+        .output()
+        .expect("pgrep");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .filter_map(|p| p.parse::<u32>().ok())
+        .map(|pid| {
+            let fds = std::fs::read_dir(format!("/proc/{pid}/fd")).map_or(0, |d| d.count());
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+            let rss = status
+                .lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next()?.parse().ok())
+                .unwrap_or(0);
+            (pid, (fds, rss))
+        })
+        .collect()
+}
+
+#[test]
+fn descriptors_and_memory_stay_flat_over_failing_requests() {
+    let mix = [
+        "/ok",
+        "/raises",
+        "/wrong_type",
+        "/recurses",
+        "/big",
+        "/filtered",
+        "/exits",
+    ];
+    for apache in servers() {
+        for path in mix.iter().cycle().take(70) {
+            let _ = apache.get(path);
+        }
+        let before = children_usage(apache);
+        for path in mix.iter().cycle().take(700) {
+            let _ = apache.get(path);
+        }
+        let after = children_usage(apache);
+        for (pid, (fds, rss)) in &after {
+            if let Some((fds0, rss0)) = before.get(pid) {
+                assert!(*fds <= fds0 + 2, "child {pid}: descriptors {fds0} -> {fds}");
+                assert!(
+                    *rss < rss0 + 6 * 1024,
+                    "child {pid}: RSS {rss0} -> {rss} KiB"
+                );
+                eprintln!("child {pid}: descriptors {fds0} -> {fds}, RSS {rss0} -> {rss} KiB");
+            }
+        }
+        still_serving(apache);
+    }
+}
