@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every fuzz target (the directive parser's, the form parsers', the PSP translator, the
-# cookie parsers) for a bounded time each (default 30 s):
+# APR table layer, the cookie parsers and session ids) for a bounded time each (default 30 s):
 #   scripts/fuzz.sh [SECONDS]
 # Installs cargo-fuzz when missing. cargo-fuzz needs nightly compiler flags; on a stable
 # toolchain RUSTC_BOOTSTRAP=1 allows them for this build only.
@@ -14,7 +14,7 @@ if ! cargo fuzz --version >/dev/null 2>&1; then
     cargo install --locked --quiet cargo-fuzz
 fi
 # crate directory:target, one per fuzz target
-targets="directives:parse_directive directives:read_config forms:multipart forms:querystring psp:translate"
+targets="directives:parse_directive directives:read_config forms:multipart forms:querystring psp:translate bindings:table"
 for entry in $targets; do
     crate=${entry%%:*}
     target=${entry#*:}
