@@ -425,7 +425,8 @@ mod tests {
     fn parse(body: &[u8]) -> Result<Vec<Owned>, Error> {
         let whole = parse_in(body, body.len(), Limits::default());
         // Every way of cutting the body gives the same answer.
-        for chunk in 1..body.len().min(40) {
+        let cuts = if cfg!(miri) { 4 } else { 40 };
+        for chunk in 1..body.len().min(cuts) {
             assert_eq!(
                 parse_in(body, chunk, Limits::default()),
                 whole,
@@ -589,7 +590,8 @@ mod tests {
         let mut seen = 0usize;
         p.feed(b"--XyZ\r\n\r\n", |_| {}).expect("head");
         let chunk = [b'\r'; 4096];
-        for _ in 0..256 {
+        let rounds = if cfg!(miri) { 8 } else { 256 };
+        for _ in 0..rounds {
             p.feed(&chunk, |e| {
                 if let Event::Data(d) = e {
                     seen += d.len()
@@ -598,6 +600,6 @@ mod tests {
             .expect("data");
             assert!(p.carry.len() < 16);
         }
-        assert!(seen >= 256 * 4096 - 16);
+        assert!(seen >= rounds * 4096 - 16);
     }
 }
