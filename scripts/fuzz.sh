@@ -21,7 +21,10 @@ for entry in $targets; do
     echo "==> Fuzzing $crate/$target for ${seconds}s"
     log="$(mktemp)"
     status=0
-    (cd "$root/$crate" && RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" -- -max_total_time="$seconds") >"$log" 2>&1 || status=$?
+    # The corpus grows in fuzz/corpus/TARGET (not kept); fuzz/seeds/TARGET are the seeds kept
+    # in the repository, with any input that once found a crash.
+    mkdir -p "$root/$crate/fuzz/corpus/$target"
+    (cd "$root/$crate" && RUSTC_BOOTSTRAP=1 cargo fuzz run "$target" "fuzz/corpus/$target" "fuzz/seeds/$target" -- -max_total_time="$seconds") >"$log" 2>&1 || status=$?
     grep -E "^Done|ERROR|panicked|SUMMARY" "$log" || true
     if [ "$status" -ne 0 ]; then
         tail -40 "$log" >&2
