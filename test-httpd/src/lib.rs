@@ -90,7 +90,18 @@ fn untrack(pid: i32) {
 
 /// A port that was free a moment ago on 127.0.0.1.
 pub fn free_port() -> io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    // The kernel may hand the same port out again once its socket is closed: never give one
+    // twice in a process, so a test's extra `Listen` and its server's port cannot collide.
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|p| p.into_inner());
+    for _ in 0..100 {
+        let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+        if !given.contains(&port) {
+            given.push(port);
+            return Ok(port);
+        }
+    }
+    Err(io::Error::new(io::ErrorKind::AddrInUse, "no new free port"))
 }
 
 /// The module under test: `$MOD_PYTHON_SO`, else the newest `libmod_python.so` in the
