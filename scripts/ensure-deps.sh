@@ -6,7 +6,7 @@ set -euo pipefail
 
 # libapache2-mod-python: Debian's mod_python 3.5, the reference the differential tests compare
 # with (installed, never enabled: test servers load it themselves).
-packages=(apache2 apache2-dev libclang-dev python3 python3-dev python3-pip python3-cryptography redis-tools libapr1-dev libaprutil1-dev gcc pkg-config curl ca-certificates openssl libapache2-mod-python)
+packages=(apache2 apache2-dev libclang-dev python3 python3-dev python3-pip python3-cryptography redis-tools redis-server libapr1-dev libaprutil1-dev gcc pkg-config curl ca-certificates openssl libapache2-mod-python)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -731,12 +731,140 @@ class MemorySession(BaseSession):
         MemorySession.sdict.pop(self._sid, None)
 
 
+# ---------------------------------------------------------------- RedisSession
+
+class _Redis:
+    """The few Redis commands RedisSession needs, over one connection (RESP)."""
+
+    def __init__(self, url):
+        import socket
+        import urllib.parse
+        parts = urllib.parse.urlsplit(url)
+        if parts.scheme not in ("redis", ""):
+            raise ValueError("mod_python.session.redis_url must be redis://host:port/db")
+        self._sock = socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379),
+                                              timeout=10)
+        self._file = self._sock.makefile("rb")
+        if parts.password:
+            self.call("AUTH", parts.password)
+        db = (parts.path or "/").strip("/")
+        if db:
+            self.call("SELECT", db)
+
+    def call(self, *words):
+        out = [b"*%d\r\n" % len(words)]
+        for w in words:
+            w = w if isinstance(w, bytes) else str(w).encode("utf-8")
+            out.append(b"$%d\r\n%s\r\n" % (len(w), w))
+        self._sock.sendall(b"".join(out))
+        return self._reply()
+
+    def _reply(self):
+        line = self._file.readline()
+        if not line.endswith(b"\r\n"):
+            raise IOError("Redis closed the connection")
+        kind, rest = line[:1], line[1:-2]
+        if kind == b"+":
+            return rest
+        if kind == b"-":
+            raise IOError("Redis: %s" % rest.decode("utf-8", "replace"))
+        if kind == b":":
+            return int(rest)
+        if kind == b"$":
+            n = int(rest)
+            if n < 0:
+                return None
+            data = self._file.read(n + 2)
+            return data[:-2]
+        if kind == b"*":
+            return [self._reply() for _ in range(max(0, int(rest)))]
+        raise IOError("Redis: unexpected reply %r" % line[:40])
+
+    def close(self):
+        try:
+            self._file.close()
+            self._sock.close()
+        except OSError:
+            pass
+
+
+_REDIS_UNLOCK = ("if redis.call('get', KEYS[1]) == ARGV[1] then "
+                 "return redis.call('del', KEYS[1]) else return 0 end")
+
+
+class RedisSession(BaseSession):
+    """Sessions in Redis, shared by every server that uses the same one:
+    `PythonOption mod_python.session.redis_url redis://host:port/db` (default
+    redis://127.0.0.1:6379/0) and `mod_python.session.redis_prefix` (default `mp_sess:`).
+    Each session is one key holding its pickled record, expiring with the session; its
+    lock is a Redis key too (SET NX with an expiry), so it holds across hosts."""
+
+    def __init__(self, req, sid=0, secret=None, timeout=0, lock=1):
+        opts = req.get_options()
+        self._redis_url = _option(opts, ("mod_python.session.redis_url",), "redis://127.0.0.1:6379/0")
+        self._prefix = _option(opts, ("mod_python.session.redis_prefix",), "mp_sess:")
+        self._conn = None
+        self._token = None
+        BaseSession.__init__(self, req, sid=sid, secret=secret, timeout=timeout, lock=lock)
+
+    def _redis(self):
+        if self._conn is None:
+            self._conn = _Redis(self._redis_url)
+        return self._conn
+
+    def _key(self, suffix=""):
+        return "%s%s%s" % (self._prefix, self._sid, suffix)
+
+    def do_load(self):
+        data = self._redis().call("GET", self._key())
+        if data is None:
+            return None
+        try:
+            record = pickle.loads(data)
+        except Exception:
+            return None
+        return record if isinstance(record, dict) else None
+
+    def do_save(self, dict):
+        ttl = int(max(1, self._timeout or DFT_TIMEOUT)) + 60
+        self._redis().call("SET", self._key(), pickle.dumps(dict), "EX", ttl)
+
+    def do_delete(self):
+        self._redis().call("DEL", self._key())
+
+    def lock(self):
+        if not self._lock or self._locked:
+            return
+        token = secrets.token_hex(16)
+        deadline = time.time() + 30
+        while self._redis().call("SET", self._key(":lock"), token, "NX", "PX", 30000) is None:
+            if time.time() > deadline:
+                raise IOError("RedisSession: session %s stayed locked for 30 s" % self._sid)
+            time.sleep(0.01)
+        self._token = token
+        self._locked = 1
+        if not self._unlock_registered:
+            self._req.register_cleanup(unlock_session_cleanup, self)
+            self._unlock_registered = True
+
+    def _release(self):
+        self._locked = 0
+        try:
+            self._redis().call("EVAL", _REDIS_UNLOCK, 1, self._key(":lock"), self._token)
+        finally:
+            self._token = None
+            # The request is done with Redis once its session is unlocked.
+            self._conn.close()
+            self._conn = None
+
+
 # ---------------------------------------------------------------- Session()
 
 _SESSION_TYPES = {
     "FileSession": FileSession,
     "DbmSession": DbmSession,
     "MemorySession": MemorySession,
+    "RedisSession": RedisSession,
 }
 
 
@@ -752,7 +880,8 @@ def _default_session_type():
 
 def Session(req, sid=0, secret=None, timeout=0, lock=1):
     """A session of the class `PythonOption mod_python.session.session_type` names
-    (FileSession, DbmSession or MemorySession; the older option `session` too), else
+    (FileSession, DbmSession, MemorySession or RedisSession; the older option `session`
+    too), else
     MemorySession when one process serves every request and DbmSession otherwise."""
     opts = req.get_options()
     kind = _option(opts, ("mod_python.session.session_type", "session"))
