@@ -45,12 +45,14 @@ fn redis() -> Redis {
         .stdout(Stdio::null())
         .spawn()
         .expect("redis-server (package redis-server)");
+    let redis = Redis(child, port);
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return Redis(child, port);
+            return redis;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
+    drop(redis); // stopped and waited for
     panic!("redis-server did not start on {port}");
 }
 
