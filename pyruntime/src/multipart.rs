@@ -78,8 +78,8 @@ native_methods! {
         let data = chunk.wire_slice()?;
         let mut events = Vec::new();
         let mut failed = None;
-        // SAFETY: slf is a parser object; nothing else borrows its parser during this call
-        // (the GIL is held and the parser never calls back into Python).
+        // The GIL is held and the parser never calls back into Python.
+        // SAFETY: slf is a parser object; nothing else borrows its parser during this call.
         let fed = unsafe { parser(slf) }.feed(&data, |e| {
             if failed.is_none() {
                 match event_tuple(py, e) {

@@ -91,8 +91,8 @@ pub fn max_connections_per_child() -> i32 {
 pub fn limit_connections_per_child(n: i32) {
     let current = max_connections_per_child();
     if n > 0 && (current == 0 || current > n) {
-        // SAFETY: written once by the parent's post_config, before any child is forked;
-        // nothing reads it concurrently.
+        // Nothing reads it concurrently at that point.
+        // SAFETY: written once by the parent's post_config, before any child is forked.
         unsafe { sys::ap_max_requests_per_child = n };
     }
 }
@@ -103,8 +103,8 @@ pub fn limit_connections_per_child(n: i32) {
 /// children act on it; worker and event children ignore it (their graceful stop is not
 /// open to modules). Returns whether the signal was sent.
 pub fn retire_child_gracefully() -> bool {
-    // SAFETY: sending a signal to our own process; prefork's child handler only sets flags
-    // and closes its listeners.
+    // Prefork's child handler for it only sets flags and closes its listeners.
+    // SAFETY: sending a signal to our own process.
     unsafe { libc::kill(libc::getpid(), libc::SIGUSR1) == 0 }
 }
 
