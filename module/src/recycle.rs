@@ -43,14 +43,10 @@ fn limits_of(s: &Server) -> (u64, u64) {
     })
 }
 
-fn threaded() -> bool {
-    bindings::module::mpm_is_threaded()
-}
-
 /// post_config, in the parent: under a threaded MPM, hands the request limit to the MPM.
 pub fn configure(s: &Server) {
     let (max_requests, _) = limits_of(s);
-    if max_requests > 0 && threaded() {
+    if max_requests > 0 && bindings::module::mpm_is_threaded() {
         let n = i32::try_from(max_requests).unwrap_or(i32::MAX);
         bindings::module::limit_connections_per_child(n);
         slog!(
@@ -69,7 +65,7 @@ pub fn child_init(s: &Server) {
     let _ = LIMITS.set(Limits {
         max_requests,
         memory_bytes: memory_mib.saturating_mul(1024 * 1024),
-        can_retire: !threaded(),
+        can_retire: !bindings::module::mpm_is_threaded(),
     });
 }
 

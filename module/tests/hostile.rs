@@ -24,12 +24,7 @@ fn servers() -> &'static [Apache; 3] {
     SERVERS.get_or_init(|| {
         Mpm::ALL.map(|mpm| {
             let apache = common::start(mpm, CONFIG, &[("inputs.py", INPUTS)]);
-            let sessions = apache.root().join("sessions");
-            std::fs::create_dir_all(&sessions).expect("session directory");
-            let _ = std::process::Command::new("chmod")
-                .arg("777")
-                .arg(&sessions)
-                .status();
+            common::writable_dir(&apache, "sessions");
             apache
         })
     })

@@ -6,6 +6,7 @@
 
 mod common;
 
+use common::send;
 use std::sync::OnceLock;
 use test_httpd::{Apache, Mpm, Response};
 
@@ -41,22 +42,6 @@ fn start(mpm: Mpm) -> Apache {
 fn server() -> &'static Apache {
     static SERVER: OnceLock<Apache> = OnceLock::new();
     SERVER.get_or_init(|| start(Mpm::Event))
-}
-
-fn send(apache: &Apache, method: &str, path: &str, headers: &str, body: &[u8]) -> Response {
-    let port = apache.port();
-    let mut raw = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{headers}"
-    );
-    if !headers.to_ascii_lowercase().contains("transfer-encoding") && method == "POST" {
-        raw.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    raw.push_str("\r\n");
-    let mut bytes = raw.into_bytes();
-    bytes.extend_from_slice(body);
-    apache
-        .request(&bytes)
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", apache.error_log()))
 }
 
 fn get(path: &str) -> Response {

@@ -38,17 +38,7 @@ fn server() -> &'static Apache {
 }
 
 fn send(method: &str, path: &str, headers: &str, body: &[u8]) -> Response {
-    let mut raw =
-        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{headers}");
-    if method == "POST" {
-        raw.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    raw.push_str("\r\n");
-    let mut bytes = raw.into_bytes();
-    bytes.extend_from_slice(body);
-    server()
-        .request(&bytes)
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", server().error_log()))
+    common::send(server(), method, path, headers, body)
 }
 
 fn get(path: &str) -> Response {

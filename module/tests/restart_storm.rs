@@ -35,12 +35,7 @@ fn start(mpm: Mpm) -> Apache {
         <Location /counter>\n  SetHandler mod_python\n  PythonHandler app::counter\n  \
         PythonOption mod_python.file_session.database_directory \"@DOCROOT@/../sessions\"\n</Location>\n";
     let apache = common::start(mpm, config, &[("app.py", APP)]);
-    let sessions = apache.root().join("sessions");
-    std::fs::create_dir_all(&sessions).expect("session directory");
-    let _ = std::process::Command::new("chmod")
-        .arg("777")
-        .arg(&sessions)
-        .status();
+    common::writable_dir(&apache, "sessions");
     apache
 }
 

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::send;
 use std::path::PathBuf;
 use test_httpd::{Apache, Mpm, Response};
 
@@ -45,20 +46,6 @@ fn config(pyapps: &std::path::Path) -> String {
          PythonOption mod_python.wsgi.application djangoapp\n</Location>\n",
         pyapps.display()
     )
-}
-
-fn send(apache: &Apache, method: &str, path: &str, headers: &str, body: &[u8]) -> Response {
-    let mut raw =
-        format!("{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{headers}");
-    if method == "POST" {
-        raw.push_str(&format!("Content-Length: {}\r\n", body.len()));
-    }
-    raw.push_str("\r\n");
-    let mut bytes = raw.into_bytes();
-    bytes.extend_from_slice(body);
-    apache
-        .request(&bytes)
-        .unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", apache.error_log()))
 }
 
 fn upload_body(content: &[u8]) -> Vec<u8> {

@@ -74,3 +74,39 @@ pub fn crash_lines(log: &str) -> Vec<&str> {
         })
         .collect()
 }
+
+/// Sends `method path` with extra `headers` (each ending in CRLF) and `body` on a connection
+/// of its own; a POST gets its Content-Length unless the headers make it chunked. Panics
+/// with the error log when there is no answer.
+pub fn send(
+    apache: &Apache,
+    method: &str,
+    path: &str,
+    headers: &str,
+    body: &[u8],
+) -> test_httpd::Response {
+    let port = apache.port();
+    let mut raw = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{headers}"
+    );
+    if method == "POST" && !headers.to_ascii_lowercase().contains("transfer-encoding") {
+        raw.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    }
+    raw.push_str("\r\n");
+    let mut bytes = raw.into_bytes();
+    bytes.extend_from_slice(body);
+    apache
+        .request(&bytes)
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}\n{}", apache.error_log()))
+}
+
+/// A directory `name` under the server root that every child may write (a session store).
+pub fn writable_dir(apache: &Apache, name: &str) -> std::path::PathBuf {
+    let dir = apache.root().join(name);
+    std::fs::create_dir_all(&dir).expect("directory");
+    let _ = std::process::Command::new("chmod")
+        .arg("777")
+        .arg(&dir)
+        .status();
+    dir
+}
