@@ -700,8 +700,9 @@ def report_error(req, phase, hname, debug):
     sends it to the client. Returns the status for the phase."""
     etype, evalue, etb = sys.exc_info()
     client_status = getattr(evalue, "http_status", None) if isinstance(evalue, OSError) else None
-    if client_status:
-        # The request body could not be read: the client's fault, one line, a 4xx.
+    if client_status and not debug:
+        # The request body could not be read: the client's fault, one line, a 4xx. (With
+        # PythonDebug the traceback goes to the client as for any error, as in 3.5.)
         req.log_error("%s %s: %s: the request body could not be read, answering %d"
                       % (phase, hname, evalue, client_status), APLOG_NOTICE)
         etb = None
