@@ -20,3 +20,4 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 #include <apr_buckets.h>
+#include <apr_shm.h>

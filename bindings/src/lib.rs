@@ -21,6 +21,7 @@ pub mod mutex;
 pub mod pool;
 pub mod request;
 pub mod server;
+pub mod shm;
 pub mod strings;
 pub mod sys;
 pub mod table;

@@ -43,6 +43,7 @@ pub fn post_config(pconf: &Pool, s: &Server) -> HookResult {
     });
     pyruntime::process::set_main_server(s);
     crate::recycle::configure(s);
+    pyruntime::metrics::configure(s);
     pyruntime::mod_filter::learn_providers(&module::config_tree());
     let locks = module::server_config::<PythonModule>(s).map_or(8, |c| c.settings.mutex_locks());
     pyruntime::process::create_global_locks(s.process_pool(), locks);
@@ -88,6 +89,7 @@ pub fn child_init(pchild: &Pool, s: &Server) {
     init::after_fork();
     pyruntime::process::child_init_locks(pchild);
     crate::recycle::child_init(s);
+    pyruntime::metrics::child_init(pchild, s);
     // The main server's imports run in reverse declaration order, as mod_python runs them.
     // mod_python silently ignores those written inside a <VirtualHost>; we run them too,
     // after, with the virtual host's PythonPath.
@@ -204,6 +206,9 @@ pub fn request_phase(phase: Phase, r: &Request) -> HookResult {
         Phase::TypeChecker => run_handlers(r, HandlerPhase::Type),
         Phase::Fixups => run_handlers(r, HandlerPhase::Fixup),
         Phase::Handler if is_ours(r) => run_handlers(r, HandlerPhase::Handler),
+        Phase::Handler if r.field(RequestField::Handler) == Some(crate::status_page::HANDLER) => {
+            crate::status_page::handle(r)
+        }
         Phase::Handler => HookResult::Declined,
         Phase::LogTransaction => {
             let rc = run_handlers(r, HandlerPhase::Log);

@@ -7,6 +7,7 @@
 pub mod commands;
 pub mod hooks;
 pub mod recycle;
+pub mod status_page;
 
 use bindings::module::{Hook, HookOrder, ModuleCell, ModuleHooks, Phase};
 use bindings::{HookResult, Pool, Request, Server};

@@ -194,6 +194,13 @@ native_methods! {
         Ok(py.none())
     }
 
+    _count_reload(_, _a = [] / 0)
+        "_count_reload(): counts a module reloaded by PythonAutoReload (for mod_python-status)."
+    {
+        crate::metrics::count_reload();
+        Ok(py.none())
+    }
+
     log_error(_, a = ["message", "level", "server"] / 1)
         "log_error(message, level=APLOG_ERR, server=None)"
     {

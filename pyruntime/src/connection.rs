@@ -101,6 +101,7 @@ pub fn run_connection_handler(c: &Connection) -> bindings::HookResult {
         context: &context,
         log: LogTo::Server(s),
         timeout: config.settings.request_timeout(),
+        kind: status::Kind::Connection,
     };
     let rc = call_python(&interpreter, &site, |py, interp| {
         let module = interp.native_module(py);

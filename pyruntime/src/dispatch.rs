@@ -25,6 +25,41 @@ pub(crate) struct CallSite<'a> {
     pub(crate) log: LogTo<'a>,
     /// `PythonRequestTimeout` (and whether to retire the child past it), if set here.
     pub(crate) timeout: Option<(std::time::Duration, bool)>,
+    /// What the call is for, as the status board counts it.
+    pub(crate) kind: status::Kind,
+}
+
+/// Whether a call's result counts as a failure on the status board.
+pub(crate) trait CallOutcome {
+    /// True when the call failed (beyond raising, which always counts).
+    fn failed(&self) -> bool;
+}
+
+impl CallOutcome for () {
+    fn failed(&self) -> bool {
+        false
+    }
+}
+
+impl CallOutcome for i32 {
+    fn failed(&self) -> bool {
+        *self == 500
+    }
+}
+
+impl CallOutcome for i64 {
+    fn failed(&self) -> bool {
+        *self == 500
+    }
+}
+
+/// A call that reports its own failure (a filter that raised, then was disabled).
+pub(crate) struct Failed(pub(crate) bool);
+
+impl CallOutcome for Failed {
+    fn failed(&self) -> bool {
+        self.0
+    }
 }
 
 /// The error log a call's lines go to.
@@ -63,7 +98,7 @@ pub(crate) fn killed_mid_call() -> bool {
 /// interpreter's `mod_python.apache`. A failure (no interpreter, or an exception out of the
 /// dispatcher itself) is logged for `site`, `MPY0020` and the interpreter first, then the
 /// error or the traceback one line at a time, and gives `None`.
-pub(crate) fn call_python<R>(
+pub(crate) fn call_python<R: CallOutcome>(
     name: &str,
     site: &CallSite<'_>,
     call: impl for<'py> FnOnce(Python<'py>, &Arc<Interpreter>) -> PyResult<'py, R>,
@@ -74,7 +109,7 @@ pub(crate) fn call_python<R>(
     result
 }
 
-fn call_python_counted<R>(
+fn call_python_counted<R: CallOutcome>(
     name: &str,
     site: &CallSite<'_>,
     call: impl for<'py> FnOnce(Python<'py>, &Arc<Interpreter>) -> PyResult<'py, R>,
@@ -99,19 +134,36 @@ fn call_python_counted<R>(
         }
         crate::watchdog::watch(limit, restart, what, interp.name())
     });
-    interp.enter(|py| match call(py, &interp) {
-        Ok(r) => Some(r),
-        Err(e) => {
-            site.log(&format!(
-                "MPY0020: dispatcher failed in interpreter '{}'",
-                interp.name()
-            ));
-            for line in e.traceback_lines() {
-                site.log(&line);
+    let counted = crate::metrics::begin(&interp, site.kind, || {
+        let request = match site.log {
+            LogTo::Request(r) => r.the_request().unwrap_or_default(),
+            LogTo::Server(_) => &[],
+        };
+        ((site.context)(), request)
+    });
+    let result = interp.enter(|py| {
+        let result = match call(py, &interp) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                site.log(&format!(
+                    "MPY0020: dispatcher failed in interpreter '{}'",
+                    interp.name()
+                ));
+                for line in e.traceback_lines() {
+                    site.log(&line);
+                }
+                None
             }
-            None
+        };
+        if let Some(c) = &counted {
+            c.note_modules(py);
         }
-    })
+        result
+    });
+    if let Some(c) = counted {
+        c.finish(result.as_ref().is_none_or(CallOutcome::failed));
+    }
+    result
 }
 
 /// One phase to run for a request.
@@ -242,6 +294,10 @@ fn run_phase(r: &Request, call: &PhaseCall<'_>) -> HookResult {
         context: &context,
         log: LogTo::Request(r),
         timeout: call.config.request_timeout(),
+        kind: match call.phase {
+            HandlerPhase::Handler => status::Kind::Handler,
+            _ => status::Kind::Phase,
+        },
     };
     call_python(call.interpreter, &site, |py, interp| {
         dispatch(py, interp, r, call)
@@ -321,6 +377,7 @@ pub fn run_imports(
             context: &context,
             log: LogTo::Server(s),
             timeout: None,
+            kind: status::Kind::Import,
         };
         call_python(&entry.interpreter, &site, |py, interp| {
             let apache = interp.apache_package(py);

@@ -35,6 +35,8 @@ pub struct Interpreter {
     native_module: AtomicPtr<ffi::PyObject>,
     /// `mod_python.apache` of this interpreter (a strong reference, never released).
     apache_package: AtomicPtr<ffi::PyObject>,
+    /// Its entry on this child's status board, once looked up.
+    status_entry: OnceLock<usize>,
 }
 
 // SAFETY: the interpreter state pointer is only used with the GIL held; the object pointers
@@ -358,12 +360,20 @@ impl Interpreter {
             state,
             native_module: AtomicPtr::new(std::ptr::null_mut()),
             apache_package: AtomicPtr::new(std::ptr::null_mut()),
+            status_entry: OnceLock::new(),
         }
     }
 
     /// The interpreter's name.
     pub fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Its entry on this child's status board.
+    pub(crate) fn status_entry(&self, slot: &status::ChildSlot<'_>) -> usize {
+        *self
+            .status_entry
+            .get_or_init(|| slot.interpreter(self.name.as_bytes()))
     }
 
     /// Imports what every interpreter needs: our embedded `mod_python` package, `_apache` and

@@ -15,6 +15,7 @@ mod filter;
 mod finfo;
 pub mod init;
 pub mod interpreters;
+pub mod metrics;
 pub mod mod_filter;
 mod multipart;
 mod native;

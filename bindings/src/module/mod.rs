@@ -25,8 +25,9 @@ pub use include::{register_include_handler, IncludeDirective};
 pub use server_state::{
     accept_dump_signal, add_version_component, config_define_exists, current_thread_id,
     dump_requested, in_config_test_pass, install_dump_signal, limit_connections_per_child,
-    max_connections_per_child, module_loaded, module_magic_number, mpm_generation, mpm_is_threaded,
-    mpm_query, mpm_stopping, restart_time, retire_child_gracefully,
+    max_connections_per_child, module_loaded, module_magic_number, mpm_generation, mpm_hard_limits,
+    mpm_is_threaded, mpm_query, mpm_stopping, restart_time, retire_child_gracefully,
+    server_description,
 };
 
 use crate::error::HookResult;

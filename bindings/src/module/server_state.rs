@@ -152,6 +152,29 @@ pub fn dump_requested() -> bool {
     DUMP_REQUESTED.swap(false, std::sync::atomic::Ordering::Relaxed)
 }
 
+/// The most children (`ServerLimit`) and threads per child (`ThreadLimit`) the MPM can
+/// ever run at once (1 when it does not say).
+pub fn mpm_hard_limits() -> (usize, usize) {
+    let get =
+        |code: u32| mpm_query(code as i32).map_or(1, |n| usize::try_from(n).unwrap_or(1).max(1));
+    (
+        get(sys::AP_MPMQ_HARD_LIMIT_DAEMONS),
+        get(sys::AP_MPMQ_HARD_LIMIT_THREADS),
+    )
+}
+
+/// The server's description (`Apache/2.4.62 (Debian) mod_python/3.5.0-rs ...`), as
+/// `server-status` shows it.
+pub fn server_description() -> String {
+    // SAFETY: a NUL-terminated string httpd keeps for the configuration's lifetime.
+    let p = unsafe { sys::ap_get_server_description() };
+    if p.is_null() {
+        return String::new();
+    }
+    // SAFETY: non-NULL and NUL-terminated (above).
+    unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+}
+
 /// True under a threaded MPM (worker, event).
 pub fn mpm_is_threaded() -> bool {
     mpm_query(sys::AP_MPMQ_IS_THREADED as i32).unwrap_or(0) != 0

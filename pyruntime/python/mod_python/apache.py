@@ -619,6 +619,7 @@ def import_module(module_name, autoreload=1, log=0, path=None):
                                               APLOG_NOTICE)
                         module = importlib.reload(module)
                         module.__mtime__ = mtime
+                        _apache._count_reload()
     return module
 
 

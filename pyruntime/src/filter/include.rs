@@ -92,6 +92,7 @@ pub fn run_include_directive(d: &mut IncludeDirective<'_>) -> AprStatus {
         context: &context,
         log: LogTo::Request(r),
         timeout: config.request_timeout(),
+        kind: status::Kind::Filter,
     };
     let done = call_python(&interpreter, &site, |py, interp| {
         let req = crate::request::request_object(py, interp, r)?;

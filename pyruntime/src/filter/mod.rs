@@ -234,6 +234,7 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(InputMode, i64)>) -> 
         context: &context,
         log: LogTo::Request(r),
         timeout: config.request_timeout(),
+        kind: status::Kind::Filter,
     };
     let done = call_python(&interpreter, &site, |py, interp| {
         dispatch(
@@ -246,6 +247,7 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(InputMode, i64)>) -> 
             handle.clone(),
             input.is_some(),
         )
+        .map(|()| crate::dispatch::Failed(state.disabled.get()))
     });
     handle.revoke();
     if done.is_none() {

@@ -160,6 +160,17 @@ impl<'py> Python<'py> {
         unsafe { Obj::from_owned(self, ffi::PyDict_New()) }
     }
 
+    /// How many modules this interpreter has imported (`len(sys.modules)`).
+    pub fn module_count(self) -> usize {
+        // SAFETY: the GIL is held (`self`); the dict is borrowed, NULL only before import is set up.
+        let modules = unsafe { ffi::PyImport_GetModuleDict() };
+        if modules.is_null() {
+            return 0;
+        }
+        // SAFETY: modules is a live dict.
+        usize::try_from(unsafe { ffi::PyDict_Size(modules) }).unwrap_or(0)
+    }
+
     /// `import name`.
     pub fn import(self, name: &str) -> PyResult<'py, Obj<'py>> {
         let n = self.str(name)?;
