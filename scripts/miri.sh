@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The unit tests that touch no C code under Miri (undefined behaviour, aliasing, leaks in
-# unsafe Rust): the form parsers, and the safe layer's leases and log levels. Miri needs a
+# unsafe Rust): the form parsers, the status board (atomics shared by threads), and the safe layer's leases and log levels. Miri needs a
 # nightly toolchain: installed with rustup when missing; where that cannot be done, the run
 # is skipped with a message (it is not a substitute for the tests, which ran already).
 #   scripts/miri.sh
@@ -16,5 +16,6 @@ if ! cargo +nightly miri --version >/dev/null 2>&1; then
 fi
 cargo +nightly miri setup >/dev/null 2>&1 || { echo "miri: setup failed; skipped"; exit 0; }
 cargo +nightly miri test -q -p forms
+cargo +nightly miri test -q -p status
 cargo +nightly miri test -q -p bindings --lib -- lease:: log::tests
 echo "miri: passed"

@@ -10,31 +10,7 @@ use test_httpd::{Apache, Mpm, Response};
 
 /// Flask and Django for the system Python, installed once (pip --target).
 fn frameworks() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/pyapps");
-    let marker = dir.join(".installed");
-    if !marker.exists() {
-        let done = std::process::Command::new("/usr/bin/python3")
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "--upgrade",
-                "--target",
-            ])
-            .arg(&dir)
-            .args(["flask>=3,<4", "django>=5.2,<6"])
-            .output()
-            .expect("python3 -m pip runs (python3-pip)");
-        assert!(
-            done.status.success(),
-            "pip install failed:\n{}",
-            String::from_utf8_lossy(&done.stderr)
-        );
-        std::fs::write(&marker, "flask, django\n").expect("marker written");
-    }
-    dir
+    common::pyapps()
 }
 
 fn config(pyapps: &std::path::Path) -> String {

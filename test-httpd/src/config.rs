@@ -49,8 +49,11 @@ pub struct ServerSpec {
     pub module: Option<PathBuf>,
     /// Further Apache modules by name (e.g. `"alias"` loads `mod_alias.so`).
     pub modules: Vec<String>,
-    /// Configuration appended at the end (may use `@ROOT@` and `@DOCROOT@`).
+    /// Configuration appended at the end: `@ROOT@`, `@DOCROOT@`, `@PORT@` and each of
+    /// [`ServerSpec::vars`] as `@NAME@` are replaced by their values.
     pub config: String,
+    /// Further `@NAME@` values for the configuration (see [`ServerSpec::var`]).
+    pub vars: Vec<(String, String)>,
     /// Files to create under the document root: (relative path, contents).
     pub files: Vec<(String, String)>,
     /// `LogLevel`.
@@ -73,7 +76,43 @@ impl ServerSpec {
             log_level: "info".into(),
             port: None,
             env: Vec::new(),
+            vars: Vec::new(),
         }
+    }
+
+    /// A site directory: its `site.conf` is the configuration, every other file under it
+    /// goes into the document root (text files only).
+    ///
+    /// # Errors
+    /// When the directory or a file in it cannot be read.
+    pub fn site(mpm: Mpm, dir: &Path) -> io::Result<ServerSpec> {
+        let conf = dir.join("site.conf");
+        let mut spec = ServerSpec::new(mpm, &std::fs::read_to_string(&conf).unwrap_or_default());
+        let mut pending = vec![dir.to_path_buf()];
+        while let Some(d) = pending.pop() {
+            for entry in std::fs::read_dir(&d)? {
+                let path = entry?.path();
+                if path.is_dir() {
+                    pending.push(path);
+                } else if path != conf {
+                    let rel = path
+                        .strip_prefix(dir)
+                        .map_err(|e| io::Error::other(e.to_string()))?
+                        .to_string_lossy()
+                        .into_owned();
+                    let text = std::fs::read_to_string(&path)
+                        .map_err(|e| io::Error::new(e.kind(), format!("{rel}: {e}")))?;
+                    spec = spec.file(&rel, &text);
+                }
+            }
+        }
+        Ok(spec)
+    }
+
+    /// Sets `@NAME@` in the configuration to `value`.
+    pub fn var(mut self, name: &str, value: &str) -> ServerSpec {
+        self.vars.push((name.to_string(), value.to_string()));
+        self
     }
 
     /// Adds a file under the document root.
@@ -149,10 +188,14 @@ impl ServerSpec {
             "DocumentRoot \"{d}\"\n<Directory \"{d}\">\n    Require all granted\n</Directory>\n",
             d = docroot.display()
         ));
-        let fragment = self
+        let mut fragment = self
             .config
             .replace("@DOCROOT@", &docroot.display().to_string())
-            .replace("@ROOT@", &root.display().to_string());
+            .replace("@ROOT@", &root.display().to_string())
+            .replace("@PORT@", &port.to_string());
+        for (name, value) in &self.vars {
+            fragment = fragment.replace(&format!("@{name}@"), value);
+        }
         conf.push_str(&fragment);
         conf.push('\n');
         let path = root.join("httpd.conf");

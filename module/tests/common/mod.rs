@@ -76,8 +76,9 @@ pub fn crash_lines(log: &str) -> Vec<&str> {
 }
 
 /// Sends `method path` with extra `headers` (each ending in CRLF) and `body` on a connection
-/// of its own; a POST gets its Content-Length unless the headers make it chunked. Panics
-/// with the error log when there is no answer.
+/// of its own (with `Host: 127.0.0.1:PORT` unless `headers` name a host); a POST gets its
+/// Content-Length unless the headers make it chunked. Panics with the error log when there
+/// is no answer.
 pub fn send(
     apache: &Apache,
     method: &str,
@@ -86,9 +87,15 @@ pub fn send(
     body: &[u8],
 ) -> test_httpd::Response {
     let port = apache.port();
-    let mut raw = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n{headers}"
-    );
+    let own_host = headers
+        .split("\r\n")
+        .any(|h| h.to_ascii_lowercase().starts_with("host:"));
+    let host = if own_host {
+        String::new()
+    } else {
+        format!("Host: 127.0.0.1:{port}\r\n")
+    };
+    let mut raw = format!("{method} {path} HTTP/1.1\r\n{host}Connection: close\r\n{headers}");
     if method == "POST" && !headers.to_ascii_lowercase().contains("transfer-encoding") {
         raw.push_str(&format!("Content-Length: {}\r\n", body.len()));
     }
@@ -109,4 +116,32 @@ pub fn writable_dir(apache: &Apache, name: &str) -> std::path::PathBuf {
         .arg(&dir)
         .status();
     dir
+}
+
+/// Flask and Django for the system Python, installed once into target/pyapps by
+/// `scripts/pyapps.sh` (which `examples/run.sh flask` uses too); the directory.
+pub fn pyapps() -> std::path::PathBuf {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pyapps.sh");
+    let out = std::process::Command::new(&script)
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", script.display()));
+    assert!(
+        out.status.success(),
+        "scripts/pyapps.sh failed:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
+}
+
+/// Starts the example site `examples/NAME` under `mpm`, with `vars` for its `@NAME@`s.
+pub fn start_example(mpm: Mpm, name: &str, vars: &[(&str, &str)]) -> Apache {
+    build_module();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../examples")
+        .join(name);
+    let mut spec = ServerSpec::site(mpm, &dir).unwrap_or_else(|e| panic!("{name}: {e}"));
+    for (k, v) in vars {
+        spec = spec.var(k, v);
+    }
+    Apache::start(&spec).unwrap_or_else(|e| panic!("example {name} did not start: {e}"))
 }

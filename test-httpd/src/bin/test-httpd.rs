@@ -1,4 +1,5 @@
-//! `test-httpd serve --port 8080 --site DIR [--mpm event] [--module PATH|reference|none]`:
+//! `test-httpd serve --port 8080 --site DIR [--mpm event] [--module PATH|reference|none]
+//! [--var NAME=VALUE]...`:
 //! serves a site directory (its files become the document root, its `site.conf` is appended
 //! to the configuration) on a real Apache in the foreground until Ctrl-C, with our module,
 //! another build of it, Debian's mod_python 3.5 (`reference`) or none.
@@ -24,7 +25,7 @@ fn value(args: &[String], name: &str) -> Option<String> {
 
 fn run(args: &[String]) -> Result<(), String> {
     if args.first().map(String::as_str) != Some("serve") {
-        return Err("usage: test-httpd serve --site DIR [--port 8080] [--mpm event|worker|prefork] [--module PATH|reference|none] [--root DIR]".into());
+        return Err("usage: test-httpd serve --site DIR [--port 8080] [--mpm event|worker|prefork] [--module PATH|reference|none] [--root DIR] [--var NAME=VALUE]...".into());
     }
     let site = PathBuf::from(value(args, "--site").ok_or("--site DIR is required")?);
     let port: u16 = value(args, "--port")
@@ -43,7 +44,7 @@ fn run(args: &[String]) -> Result<(), String> {
     let root = std::path::absolute(&root).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(&root).map_err(|e| e.to_string())?;
-    let mut spec = ServerSpec::new(mpm, "");
+    let mut spec = ServerSpec::site(mpm, &site).map_err(|e| format!("{}: {e}", site.display()))?;
     match value(args, "--module").as_deref() {
         Some("none") => spec.module = None,
         Some("reference") => spec = spec.with_reference_module(),
@@ -51,16 +52,11 @@ fn run(args: &[String]) -> Result<(), String> {
         None => {}
     }
     spec.port = Some(port);
-    spec.config = std::fs::read_to_string(site.join("site.conf")).unwrap_or_default();
-    for entry in walk(&site) {
-        let rel = entry
-            .strip_prefix(&site)
-            .map_err(|e| e.to_string())?
-            .to_string_lossy()
-            .into_owned();
-        if rel != "site.conf" {
-            let text = std::fs::read_to_string(&entry).map_err(|e| format!("{rel}: {e}"))?;
-            spec = spec.file(&rel, &text);
+    for (i, a) in args.iter().enumerate() {
+        if a == "--var" {
+            let pair = args.get(i + 1).ok_or("--var NAME=VALUE")?;
+            let (name, v) = pair.split_once('=').ok_or("--var NAME=VALUE")?;
+            spec = spec.var(name, v);
         }
     }
     let conf = spec.write(&root, port).map_err(|e| e.to_string())?;
@@ -87,19 +83,4 @@ fn test_httpd_readable(root: &std::path::Path) {
         .arg("a+rX")
         .arg(root)
         .status();
-}
-
-fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(walk(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }
