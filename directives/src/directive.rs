@@ -201,175 +201,175 @@ pub const DIRECTIVES: &[DirectiveInfo] = &[
         Scope::Server,
         "handler [handler ...]",
         "none",
-        "Python post read-request handlers."
+        "Handlers run as soon as the request has been read, before its URL means anything."
     ),
     info!(
         "PythonTransHandler",
         Scope::Server,
         "handler [handler ...]",
         "none",
-        "Python URI to filename translation handlers."
+        "Handlers that turn the request's URL into a file name (or decline and let Apache do it)."
     ),
     info!(
         "PythonHeaderParserHandler",
         Scope::Anywhere,
         "handler [handler ...] [| .ext [.ext ...]]",
         "none",
-        "Python header parser handlers."
+        "Handlers run once the section of the request is known, to look at its headers early."
     ),
     info!(
         "PythonInitHandler",
         Scope::Anywhere,
         "handler [handler ...] [| .ext [.ext ...]]",
         "none",
-        "Python request initialization handlers."
+        "Handlers that start each request: post-read-request at server level, header-parser in a section."
     ),
     info!(
         "PythonAccessHandler",
         Scope::Anywhere,
         "handler [handler ...] [| .ext [.ext ...]]",
         "none",
-        "Python access by host address handlers."
+        "Handlers that decide on access without knowing the user (by address, time, headers...)."
     ),
     info!(
         "PythonAuthenHandler",
         Scope::Anywhere,
         "handler [handler ...] [| .ext [.ext ...]]",
         "none",
-        "Python authentication handlers."
+        "Handlers that check who the user is (set req.user and return OK, or ask for credentials)."
     ),
     info!(
         "PythonAuthzHandler",
         Scope::Anywhere,
         "handler [handler ...] [| .ext [.ext ...]]",
         "none",
-        "Python authorization handlers."
+        "Handlers that decide whether the authenticated user may have the resource."
     ),
     info!(
         "PythonTypeHandler",
         Scope::Anywhere,
         "handler [handler ...] [| .ext [.ext ...]]",
         "none",
-        "Python MIME type checker/setter handlers."
+        "Handlers that set the response's content type and other type information."
     ),
     info!(
         "PythonFixupHandler",
         Scope::Anywhere,
         "handler [handler ...] [| .ext [.ext ...]]",
         "none",
-        "Python fixups handlers."
+        "Handlers run last before the content handler, to adjust the request."
     ),
     info!(
         "PythonHandler",
         Scope::Anywhere,
         "handler [handler ...] [| .ext [.ext ...]]",
         "none",
-        "Python request handlers."
+        "The content handlers: they write the response (with SetHandler or AddHandler mod_python)."
     ),
     info!(
         "PythonLogHandler",
         Scope::Anywhere,
         "handler [handler ...] [| .ext [.ext ...]]",
         "none",
-        "Python logger handlers."
+        "Handlers run after the response has been sent, to log it."
     ),
     info!(
         "PythonCleanupHandler",
         Scope::Anywhere,
         "handler [handler ...] [| .ext [.ext ...]]",
         "none",
-        "Python clean up handlers."
+        "Handlers run when the request's memory is released, whatever happened before."
     ),
     info!(
         "PythonHandlerModule",
         Scope::Anywhere,
         "module",
         "none",
-        "A Python module containing handlers to be executed."
+        "A module whose functions named after the phases are the handlers of every phase it defines."
     ),
     info!(
         "PythonInputFilter",
         Scope::ServerAndSections,
         "handler [name]",
         "none",
-        "Python input filter."
+        "Declares an input filter written in Python under a name SetInputFilter/AddInputFilter can use."
     ),
     info!(
         "PythonOutputFilter",
         Scope::ServerAndSections,
         "handler [name]",
         "none",
-        "Python output filter."
+        "Declares an output filter written in Python under a name SetOutputFilter/AddOutputFilter can use."
     ),
     info!(
         "PythonConnectionHandler",
         Scope::Server,
         "handler",
         "none",
-        "Python connection handlers."
+        "A handler that takes the whole connection instead of HTTP (another protocol on its own Listen port)."
     ),
     info!(
         "PythonImport",
         Scope::Server,
         "module[::function] interpreter_name",
         "none",
-        "Module and interpreter name to be imported at child init time."
+        "A module imported (and a function of it called) in a named interpreter when each child starts."
     ),
     info!(
         "PythonPath",
         Scope::Anywhere,
         "\"python list expression\"",
         "sys.path",
-        "Python path, specified in Python list syntax."
+        "A Python expression whose value (a list) becomes sys.path."
     ),
     info!(
         "PythonInterpreter",
         Scope::Anywhere,
         "name",
         "the virtual host's ServerName",
-        "Forces a specific Python interpreter name to be used here."
+        "The name of the interpreter handlers here run in (main_interpreter: the main one)."
     ),
     info!(
         "PythonInterpPerDirectory",
         Scope::Anywhere,
         "On|Off",
         "Off",
-        "Create subinterpreters per directory."
+        "Names the interpreter after the directory of the requested file."
     ),
     info!(
         "PythonInterpPerDirective",
         Scope::Anywhere,
         "On|Off",
         "Off",
-        "Create subinterpreters per directive."
+        "Names the interpreter after the directory of the section the handler was written in."
     ),
     info!(
         "PythonDebug",
         Scope::Anywhere,
         "On|Off",
         "Off",
-        "Send (most) Python error output to the client rather than logfile."
+        "Shows the traceback of a failing handler to the client too (for development only)."
     ),
     info!(
         "PythonEnablePdb",
         Scope::Anywhere,
         "On|Off",
         "Off",
-        "Run handlers in PDB (Python Debugger). Use with -DONE_PROCESS."
+        "Steps through handlers in the Python debugger when httpd runs as one process in a terminal."
     ),
     info!(
         "PythonAutoReload",
         Scope::Anywhere,
         "On|Off",
         "On",
-        "Set to Off if you don't want changed modules to reload."
+        "Re-imports a handler's module when its file has changed."
     ),
     info!(
         "PythonOptimize",
         Scope::Server,
         "On|Off",
         "Off",
-        "Set the equivalent of the -OO command-line flag on the interpreter."
+        "Runs Python optimised (as with -OO: no asserts, no docstrings)."
     ),
     info!(
         "PythonMaxRequestsPerChild",
@@ -404,7 +404,7 @@ pub const DIRECTIVES: &[DirectiveInfo] = &[
         Scope::Anywhere,
         "key [value]",
         "none",
-        "Useful to pass custom configuration information to scripts."
+        "A key and value handlers read with req.get_options(); without a value it removes the key."
     ),
 ];
 

@@ -16,6 +16,7 @@ pub mod handler;
 pub mod httpdconf;
 pub mod matched_dir;
 pub mod phase;
+pub mod reference;
 pub mod words;
 
 pub use config::{

@@ -249,3 +249,55 @@ fn vhosts_and_the_explainer_agree() {
     assert!(text.contains("the blog"), "{text}");
     assert!(text.contains("httpd.conf:"), "{text}");
 }
+
+/// `examples/directives/NAME.conf`: the example of each directive's reference page.
+fn directive_examples() -> Vec<(String, String)> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/directives");
+    let mut out: Vec<(String, String)> = std::fs::read_dir(&dir)
+        .expect("examples/directives")
+        .map(|e| {
+            let path = e.expect("entry").path();
+            let name = path
+                .file_stem()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            (name, std::fs::read_to_string(&path).expect("read"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn every_directive_example_is_accepted_by_apache() {
+    common::build_module();
+    let examples = directive_examples();
+    let names: Vec<&str> = examples.iter().map(|(n, _)| n.as_str()).collect();
+    for d in directives::DIRECTIVES {
+        assert!(
+            names.contains(&d.name),
+            "no examples/directives/{}.conf",
+            d.name
+        );
+    }
+    assert_eq!(names.len(), directives::DIRECTIVES.len(), "{names:?}");
+    let kv = test_httpd::free_port().expect("port").to_string();
+    for (name, conf) in &examples {
+        assert!(
+            conf.contains(name.as_str()),
+            "{name}.conf does not use {name}"
+        );
+        let spec = test_httpd::ServerSpec::new(Mpm::Event, conf)
+            .var("KV_PORT", &kv)
+            .module("authn_core")
+            .module("auth_basic")
+            .module("authz_user");
+        let (ok, output) = test_httpd::config_test(&spec).expect("apache2 -t");
+        assert!(ok, "{name}.conf refused:\n{output}");
+    }
+    // The check can fail: a misspelt value is refused.
+    let spec = test_httpd::ServerSpec::new(Mpm::Event, "PythonDebug Maybe\n");
+    let (ok, _) = test_httpd::config_test(&spec).expect("apache2 -t");
+    assert!(!ok);
+}

@@ -2,11 +2,15 @@
 //! [--define NAME] [--server-root DIR]`: prints the mod_python configuration that applies to
 //! a request — handlers per phase, filters, interpreter, settings and options — and the file
 //! and line each came from.
+//!
+//! `mod-python-config reference DIR EXAMPLES`: writes the directive reference, one markdown
+//! page per directive, into DIR (EXAMPLES: the path of `examples/directives` seen from DIR),
+//! and prints the book's table-of-contents lines for them.
 
 use directives::httpdconf::{build_site, explain, read_config, render, ReadOptions, RequestFacts};
 use std::path::PathBuf;
 
-const USAGE: &str = "usage: mod-python-config explain --conf FILE --host HOST --url PATH [--file PATH] [--define NAME[=VALUE]]... [--server-root DIR]";
+const USAGE: &str = "usage: mod-python-config explain --conf FILE --host HOST --url PATH [--file PATH] [--define NAME[=VALUE]]... [--server-root DIR]\n       mod-python-config reference DIR EXAMPLES";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -19,7 +23,27 @@ fn main() {
     }
 }
 
+/// Writes the directive pages into `dir`; the table-of-contents lines.
+fn reference(dir: &str, examples: &str) -> Result<String, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{dir}: {e}"))?;
+    for (name, text) in directives::reference::pages(examples) {
+        let path = std::path::Path::new(dir).join(&name);
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    let base = std::path::Path::new(dir)
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(directives::reference::summary(&base))
+}
+
 fn run(args: &[String]) -> Result<String, String> {
+    if args.first().map(String::as_str) == Some("reference") {
+        return match (args.get(1), args.get(2)) {
+            (Some(dir), Some(examples)) => reference(dir, examples),
+            _ => Err(USAGE.to_string()),
+        };
+    }
     if args.first().map(String::as_str) != Some("explain") {
         return Err(USAGE.to_string());
     }
