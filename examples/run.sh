@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Serves one example site on a real Apache in the foreground, until Ctrl-C:
 #   examples/run.sh NAME [PORT]      (PORT: 8080; MPM=prefork chooses another MPM)
-# NAME is a folder of examples/: hello, publisher, psp, flask, filters, protocols, vhosts.
+# NAME is a folder of examples/: hello, publisher, psp, flask, filters, protocols, vhosts,
+# snippets (the book's shorter samples).
 # Its site.conf is the configuration, its other files the document root. Installs what is
 # missing first, like ./demo.sh.
 set -euo pipefail
@@ -16,7 +17,7 @@ port="${2:-8080}"
 source scripts/ensure-deps.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 cargo build --release -q -p mod_python -p test-httpd
-vars=(--var "KV_PORT=$((port + 1))")
+vars=(--var "KV_PORT=$((port + 1))" --var "EXAMPLES=$PWD/examples")
 if [ "$name" = flask ]; then
     vars+=(--var "PYAPPS=$(scripts/pyapps.sh)")
 fi

@@ -75,4 +75,23 @@ tmp=$(mktemp -d)
 mod_python create "$tmp/site" --listen "127.0.0.1:$((port + 1))" >/dev/null
 grep -q "LoadModule python_module /usr/lib/apache2/modules/mod_python.so" "$tmp/site/conf/httpd.conf"
 rm -rf "$tmp"
+echo "==> The apxs install path (scripts/install.sh), into a scratch directory"
+tmp=$(mktemp -d)
+chmod 755 "$tmp"   # Apache's children (www-data) read the site under it
+scripts/install.sh --libexecdir "$tmp/modules" >/dev/null
+cargo build -q --release -p test-httpd
+target/release/test-httpd serve --site examples/hello --port "$((port + 2))" \
+    --module "$tmp/modules/mod_python.so" --root "$tmp/root" >/dev/null 2>&1 &
+serve=$!
+answer=""
+for _ in $(seq 1 50); do
+    answer=$(curl -s "http://127.0.0.1:$((port + 2))/hello.py" || true)
+    [ -n "$answer" ] && break
+    sleep 0.2
+done
+kill -INT "$serve"
+wait "$serve" || true
+rm -rf "$tmp"
+echo "answer: $answer"
+case "$answer" in "Hello from Python inside Apache!"*) ;; *) exit 1 ;; esac
 echo "package test passed"

@@ -44,6 +44,7 @@ def _bulk(value):
     return b"$%d\r\n%s\r\n" % (len(value), value)
 
 
+# ANCHOR: connectionhandler
 def connectionhandler(conn):
     while True:
         args = _read_command(conn)
@@ -69,3 +70,4 @@ def connectionhandler(conn):
         else:
             reply = b"-ERR unknown command '%s'\r\n" % cmd.decode("latin-1").encode()
         conn.write(reply)
+# ANCHOR_END: connectionhandler

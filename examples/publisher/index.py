@@ -40,11 +40,13 @@ def upload(req, file=None):
     return "%s: %d bytes, sha256 %s" % (file.filename, size, digest.hexdigest())
 
 
+# ANCHOR: visits
 def visits(req):
     session = Session.Session(req)
     session["visits"] = session.get("visits", 0) + 1
     session.save()
     return "visit number %d" % session["visits"]
+# ANCHOR_END: visits
 
 
 def _helper():

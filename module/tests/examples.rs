@@ -301,3 +301,117 @@ fn every_directive_example_is_accepted_by_apache() {
     let (ok, _) = test_httpd::config_test(&spec).expect("apache2 -t");
     assert!(!ok);
 }
+
+#[test]
+fn snippets() {
+    let examples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let examples = examples.canonicalize().expect("examples/");
+    let apache = start_example(
+        Mpm::Event,
+        "snippets",
+        &[("EXAMPLES", &examples.display().to_string())],
+    );
+    let log = || apache.error_log();
+    // util.FieldStorage with an upload.
+    let mut body =
+        b"--XyZzy\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nAda\r\n".to_vec();
+    body.extend_from_slice(&multipart("picture", "p.png", &[1u8; 1000]));
+    let r = send(&apache, "POST", "/form", MULTIPART, &body);
+    assert_eq!(r.text(), "Ada sent 1000 bytes\n", "{}", log());
+    // Publisher with __auth__.
+    assert_eq!(get(&apache, "/members/members.py/members").status, 401);
+    let alice = "Authorization: Basic YWxpY2U6c2VjcmV0\r\n";
+    let r = send(&apache, "GET", "/members/members.py/members", alice, b"");
+    assert_eq!((r.status, r.text().as_str()), (200, "welcome"), "{}", log());
+    // A cookie counter, a session counter.
+    let first = get(&apache, "/visits");
+    assert_eq!(first.text(), "visit 1\n");
+    let again = send(
+        &apache,
+        "GET",
+        "/visits",
+        &format!("Cookie: {}\r\n", cookie(&first)),
+        b"",
+    );
+    assert_eq!(again.text(), "visit 2\n");
+    let first = get(&apache, "/hits");
+    assert_eq!(first.text(), "hits: 1", "{}", log());
+    let again = send(
+        &apache,
+        "GET",
+        "/hits",
+        &format!("Cookie: {}\r\n", cookie(&first)),
+        b"",
+    );
+    assert_eq!(again.text(), "hits: 2");
+    // Filters chosen by type, through mod_filter, and added from Python.
+    assert_eq!(
+        get(&apache, "/typed/data.csv").text(),
+        "NAME,CITY\nADA,LONDON\n"
+    );
+    assert_eq!(
+        get(&apache, "/typed/page.shout").text(),
+        "THIS PAGE IS SHOUTED BY MOD_FILTER\n"
+    );
+    assert_eq!(get(&apache, "/loud").text(), "SAID QUIETLY\n", "{}", log());
+    // A gzipped request body, unpacked by the input filter.
+    let gz = std::process::Command::new("/usr/bin/python3")
+        .args([
+            "-c",
+            "import gzip,sys; sys.stdout.buffer.write(gzip.compress(b'hello body'))",
+        ])
+        .output()
+        .expect("python3 gzips")
+        .stdout;
+    let r = send(&apache, "POST", "/upload", "", &gz);
+    assert_eq!(r.text(), "10 bytes: hello body", "{}", log());
+}
+
+#[test]
+fn status() {
+    let apache = start_example(Mpm::Event, "status", &[]);
+    for _ in 0..5 {
+        assert_eq!(
+            get(&apache, "/app").text(),
+            "counted\n",
+            "{}",
+            apache.error_log()
+        );
+    }
+    let page = get(&apache, "/python-status");
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("<h1>mod_python status</h1>"));
+    let text = get(&apache, "/python-status?format=prometheus").text();
+    assert!(
+        text.contains("mod_python_requests_total{interpreter=\"127.0.0.1\"} 5\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_example_folder_is_tested_here() {
+    let tested = [
+        "directives",
+        "filters",
+        "flask",
+        "hello",
+        "protocols",
+        "psp",
+        "publisher",
+        "snippets",
+        "status",
+        "vhosts",
+    ];
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples");
+    let mut found: Vec<String> = std::fs::read_dir(dir)
+        .expect("examples/")
+        .filter_map(|e| {
+            let e = e.ok()?;
+            e.path()
+                .is_dir()
+                .then(|| e.file_name().to_string_lossy().into_owned())
+        })
+        .collect();
+    found.sort();
+    assert_eq!(found, tested, "a folder of examples/ without a test here");
+}

@@ -49,7 +49,8 @@ pub struct ServerSpec {
     pub module: Option<PathBuf>,
     /// Further Apache modules by name (e.g. `"alias"` loads `mod_alias.so`).
     pub modules: Vec<String>,
-    /// Configuration appended at the end: `@ROOT@`, `@DOCROOT@`, `@PORT@` and each of
+    /// Configuration appended at the end: `@ROOT@`, `@DOCROOT@`, `@PORT@`, `@MODULES@`
+    /// (Apache's module directory) and each of
     /// [`ServerSpec::vars`] as `@NAME@` are replaced by their values.
     pub config: String,
     /// Further `@NAME@` values for the configuration (see [`ServerSpec::var`]).
@@ -192,7 +193,8 @@ impl ServerSpec {
             .config
             .replace("@DOCROOT@", &docroot.display().to_string())
             .replace("@ROOT@", &root.display().to_string())
-            .replace("@PORT@", &port.to_string());
+            .replace("@PORT@", &port.to_string())
+            .replace("@MODULES@", crate::MODULES_DIR);
         for (name, value) in &self.vars {
             fragment = fragment.replace(&format!("@{name}@"), value);
         }
