@@ -55,7 +55,7 @@ def _object_rows(obj, live=None):
                     what = "attribute%s, writable" % kind
             except Exception:
                 pass
-        descriptor = type(member).__name__.endswith("descriptor")
+        descriptor = type(member).__name__.endswith("descriptor") or isinstance(member, property)
         doc = _first_line(member) if descriptor or callable(member) else ""
         rows.append("| `%s` | %s | %s |" % (name, what, doc))
     return rows

@@ -351,7 +351,7 @@ native_methods! {
     METHODS, mod conn_methods, |py, slf| view(py, slf);
 
     log_error(v, a = ["message", "level"] / 1)
-        "log_error(message, level=APLOG_ERR)"
+        "log_error(message, level=APLOG_ERR): write to the error log, with the client's address."
     {
         let c = v.conn;
         let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();

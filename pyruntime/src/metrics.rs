@@ -50,7 +50,7 @@ pub fn configure(s: &Server) {
         Err(e) => slog!(
             Some(s),
             LogLevel::Warning,
-            "mod_python: no status board ({e}); mod_python-status will be empty"
+            "MPY0060: no status board ({e}); mod_python-status will be empty"
         ),
     }
 }
@@ -70,7 +70,7 @@ pub fn child_init(pchild: &Pool, s: &Server) {
         None => slog!(
             Some(s),
             LogLevel::Warning,
-            "mod_python: every slot of the status board is taken; child {pid} is not counted"
+            "MPY0061: every slot of the status board is taken; child {pid} is not counted"
         ),
     }
 }

@@ -176,7 +176,7 @@ native_methods! {
     }
 
     log_error(s, a = ["message", "level"] / 1)
-        "log_error(message, level=APLOG_ERR)"
+        "log_error(message, level=APLOG_ERR): write to this server's error log."
     {
         let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
         let level = LogLevel::from_mod_python(a.int_or(1, 3)?);

@@ -399,7 +399,7 @@ native_methods! {
     }
 
     has_key(t, a = ["key"] / 1)
-        "has_key(key)"
+        "has_key(key): whether the key is in the table."
     {
         let k = arg_bytes(py, &a, 0, "keys")?;
         Ok(py.bool(t.get(&k).is_some()))
@@ -428,7 +428,7 @@ native_methods! {
     }
 
     setdefault(t, a = ["key", "default"] / 1)
-        "setdefault(key, default='')"
+        "setdefault(key, default=''): the key's value, set to default first if missing."
     {
         let k = arg_bytes(py, &a, 0, "keys")?;
         if let Some(v) = t.get(&k) {

@@ -56,9 +56,24 @@ def _table_ne(a, b):
 table.__eq__ = _table_eq
 table.__ne__ = _table_ne
 table.__hash__ = None
-table.iterkeys = lambda t: iter(t.keys())
-table.itervalues = lambda t: iter(t.values())
-table.iteritems = lambda t: iter(t.items())
+def _table_iterkeys(t):
+    """iterkeys(): an iterator over the keys (Python 2's name)."""
+    return iter(t.keys())
+
+
+def _table_itervalues(t):
+    """itervalues(): an iterator over the values (Python 2's name)."""
+    return iter(t.values())
+
+
+def _table_iteritems(t):
+    """iteritems(): an iterator over the (key, value) pairs (Python 2's name)."""
+    return iter(t.items())
+
+
+table.iterkeys = _table_iterkeys
+table.itervalues = _table_itervalues
+table.iteritems = _table_iteritems
 
 # ---------------------------------------------------------------- file information
 
@@ -117,6 +132,7 @@ def register_cleanup(callback, data=None):
 
 
 def _server_register_cleanup(self, req, callback, data=None):
+    """register_cleanup(req, callable, data=None): call at child exit (as apache.register_cleanup)."""
     register_cleanup(callback, data)
 
 

@@ -36,6 +36,7 @@ def _script(req):
 
 
 def handler(req):
+    """Runs the requested CGI script in the interpreter (PythonHandler mod_python.cgihandler)."""
     directory, path = _script(req)
     with open(path, "rb") as f:
         code = compile(f.read(), path, "exec")

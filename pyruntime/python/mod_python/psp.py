@@ -222,6 +222,7 @@ class PSP:
 
 
 def handler(req):
+    """Serves the requested .psp page (the handler of PythonHandler mod_python.psp)."""
     req.content_type = "text/html"
     debug = req.get_config().get("PythonDebug", "0") != "0"
     if debug and req.filename.endswith("_"):

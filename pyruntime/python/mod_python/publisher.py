@@ -58,6 +58,7 @@ page_cache = PageCache()
 
 
 def handler(req):
+    """Publishes the functions of the requested module (the handler of PythonHandler mod_python.publisher)."""
     req.allow_methods(["GET", "POST", "HEAD"])
     if req.method not in ("GET", "POST", "HEAD"):
         raise apache.SERVER_RETURN(apache.HTTP_METHOD_NOT_ALLOWED)

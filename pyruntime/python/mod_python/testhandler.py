@@ -48,6 +48,7 @@ def _error_log_path(req):
 
 
 def handler(req):
+    """Shows a page about the request, the configuration and the server, for checking an installation."""
     form = util.FieldStorage(req)
     req.form = form
     if form.getfirst("view_log"):

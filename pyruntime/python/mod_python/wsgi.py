@@ -26,6 +26,7 @@ def _application(req, app_str):
 
 
 def handler(req):
+    """Calls the WSGI application named by PythonOption mod_python.wsgi.application."""
     app_str = req.get_options().get("mod_python.wsgi.application")
     app = _application(req, app_str) if app_str else None
     if app is None:

@@ -176,7 +176,7 @@ native_methods! {
     }
 
     log_error(r, a = ["message", "level"] / 1)
-        "log_error(message, level=APLOG_ERR)"
+        "log_error(message, level=APLOG_ERR): write to the error log, with the client's address."
     {
         let message = a.get(0).map(Obj::str_lossy).unwrap_or_default();
         let level = LogLevel::from_mod_python(a.int_or(1, 3)?);
@@ -404,7 +404,7 @@ native_methods! {
     }
 
     get_remote_host(r, a = ["type", "str_is_ip"] / 0)
-        "get_remote_host(type=REMOTE_NAME, str_is_ip=None)"
+        "get_remote_host(type=REMOTE_NAME, str_is_ip=None): the client's host name or address."
     {
         let kind = a.int_or(0, 1)? as i32; // REMOTE_NAME
                                            // A DNS lookup may wait: without the GIL.
@@ -483,7 +483,7 @@ native_methods! {
     }
 
     set_content_length(r, a = ["len"] / 1)
-        "set_content_length(len)"
+        "set_content_length(len): set the response's Content-Length."
     {
         let len = a.int_or(0, 0)?;
         r.set_content_length(
@@ -569,13 +569,13 @@ native_methods! {
     }
 
     add_output_filter(r, a = ["filter_name"] / 1)
-        "add_output_filter(name)"
+        "add_output_filter(name): add a registered output filter to this response."
     {
         add_filter(py, r, &a, false)
     }
 
     add_input_filter(r, a = ["filter_name"] / 1)
-        "add_input_filter(name)"
+        "add_input_filter(name): add a registered input filter to this request's body."
     {
         add_filter(py, r, &a, true)
     }
@@ -604,13 +604,13 @@ native_methods! {
     }
 
     register_output_filter(r, a = ["filter_name", "filter", "dir"] / 2)
-        "register_output_filter(name, handler, dir=None)"
+        "register_output_filter(name, handler, dir=None): make a Python output filter under name for this request."
     {
         register_filter(py, r, &a, false)
     }
 
     register_input_filter(r, a = ["filter_name", "filter", "dir"] / 2)
-        "register_input_filter(name, handler, dir=None)"
+        "register_input_filter(name, handler, dir=None): make a Python input filter under name for this request."
     {
         register_filter(py, r, &a, true)
     }
