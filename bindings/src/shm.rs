@@ -10,13 +10,11 @@ use std::ffi::{c_void, CStr};
 use std::sync::atomic::AtomicU64;
 
 /// What the process pool keeps under the region's key.
+#[repr(C)]
 struct Region {
     base: *mut AtomicU64,
     words: usize,
 }
-
-// SAFETY: the region is a plain address of shared memory; the words are atomics.
-unsafe impl Send for Region {}
 
 /// The shared words named `key`: found in the process pool when an earlier configuration
 /// pass made them (their number then is what it was), or made now, zeroed, with `words`
@@ -36,7 +34,7 @@ pub fn process_shared_words(
         sys::apr_pool_userdata_get(&mut found, key.as_ptr(), pool.as_raw())
     })?;
     if !found.is_null() {
-        // SAFETY: stored below as a &Region allocated in the same pool, never freed before it.
+        // SAFETY: stored below as a Region allocated in the same pool, never freed before it.
         let region = unsafe { &*(found as *const Region) };
         // SAFETY: the mapping lives as long as the process pool, i.e. the process.
         return Ok(unsafe { std::slice::from_raw_parts(region.base, region.words) });
@@ -52,10 +50,21 @@ pub fn process_shared_words(
     // No child exists yet and nothing else knows the address: zero it plainly.
     // SAFETY: base points to `bytes` writable bytes.
     unsafe { std::ptr::write_bytes(base as *mut u8, 0, bytes) };
-    let region: &mut Region = pool.alloc(Region { base, words });
-    let data = region as *mut Region as *const c_void;
-    // SAFETY: key is 'static; the region lives in the same pool as the entry.
-    let status = unsafe { sys::apr_pool_userdata_setn(data, key.as_ptr(), None, pool.as_raw()) };
+    // The record lives in the pool's memory with no cleanup of ours: Apache may unload
+    // this module at a restart, and the pool outlives it.
+    // SAFETY: apr_palloc returns memory of the pool, aligned for any C type.
+    let region =
+        unsafe { sys::apr_palloc(pool.as_raw(), std::mem::size_of::<Region>()) } as *mut Region;
+    if region.is_null() {
+        return Err(AprError::from_status(sys::APR_ENOMEM as sys::apr_status_t));
+    }
+    // SAFETY: freshly allocated, the right size and alignment for a Region.
+    unsafe { region.write(Region { base, words }) };
+    // apr_pool_userdata_set copies the key into the pool, for the same reason.
+    // SAFETY: the key is NUL-terminated; the region lives as long as the pool.
+    let status = unsafe {
+        sys::apr_pool_userdata_set(region as *const c_void, key.as_ptr(), None, pool.as_raw())
+    };
     AprError::check(status)?;
     // The process pool, and with it the mapping, lives until the process exits; APR
     // unmaps it only then.

@@ -1,8 +1,9 @@
 //! `test-httpd serve --port 8080 --site DIR [--mpm event] [--module PATH|reference|none]
-//! [--var NAME=VALUE]...`:
+//! [--var NAME=VALUE]... [--write-only]`:
 //! serves a site directory (its files become the document root, its `site.conf` is appended
 //! to the configuration) on a real Apache in the foreground until Ctrl-C, with our module,
-//! another build of it, Debian's mod_python 3.5 (`reference`) or none.
+//! another build of it, Debian's mod_python 3.5 (`reference`) or none. `--write-only` writes
+//! the configuration and prints its path instead of starting Apache.
 
 use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
@@ -25,7 +26,7 @@ fn value(args: &[String], name: &str) -> Option<String> {
 
 fn run(args: &[String]) -> Result<(), String> {
     if args.first().map(String::as_str) != Some("serve") {
-        return Err("usage: test-httpd serve --site DIR [--port 8080] [--mpm event|worker|prefork] [--module PATH|reference|none] [--root DIR] [--var NAME=VALUE]...".into());
+        return Err("usage: test-httpd serve --site DIR [--port 8080] [--mpm event|worker|prefork] [--module PATH|reference|none] [--root DIR] [--var NAME=VALUE]... [--write-only]".into());
     }
     let site = PathBuf::from(value(args, "--site").ok_or("--site DIR is required")?);
     let port: u16 = value(args, "--port")
@@ -61,6 +62,11 @@ fn run(args: &[String]) -> Result<(), String> {
     }
     let conf = spec.write(&root, port).map_err(|e| e.to_string())?;
     test_httpd_readable(&root);
+    if args.iter().any(|a| a == "--write-only") {
+        // For callers that start Apache themselves (under valgrind, say).
+        println!("{}", conf.display());
+        return Ok(());
+    }
     println!(
         "Serving {} on http://127.0.0.1:{port}/ (Ctrl-C stops; error log: {}/error.log)",
         site.display(),
