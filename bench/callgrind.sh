@@ -18,8 +18,9 @@ export PATH="$HOME/.cargo/bin:$PATH"
 cargo build --release -q -p mod_python -p test-httpd
 case "$module" in
     ours) so="$PWD/target/release/libmod_python.so" ;;
+    /*) so="$module" ;;
     reference) so=/usr/lib/apache2/modules/mod_python.so ;;
-    *) echo "--module ours|reference" >&2; exit 2 ;;
+    *) echo "--module ours|reference|/path/to/mod_python.so" >&2; exit 2 ;;
 esac
 work=$(mktemp -d)
 chmod 755 "$work"

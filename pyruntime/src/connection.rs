@@ -96,7 +96,8 @@ pub fn run_connection_handler(c: &Connection) -> bindings::HookResult {
     // `call` lives on this stack frame; the lease is revoked before it returns.
     // SAFETY: the target outlives the lease, ended on the owning thread.
     let lease = Arc::new(unsafe { Lease::new(&call) });
-    let context = || format!("PythonConnectionHandler {}", entry.handler);
+    let context =
+        |w: &mut dyn std::fmt::Write| write!(w, "PythonConnectionHandler {}", entry.handler);
     let site = CallSite {
         context: &context,
         log: LogTo::Server(s),

@@ -20,8 +20,9 @@ use std::sync::Arc;
 /// Where a call into Python comes from: what every line logged about it starts with (the
 /// directive and the handler, as in `PythonHandler mymodule`), and the log it goes to.
 pub(crate) struct CallSite<'a> {
-    /// Made only when something is logged (the success path builds no string).
-    pub(crate) context: &'a dyn Fn() -> String,
+    /// Writes the context: into the status board's fixed-size entry on every call (no
+    /// allocation), into a string only when something is logged.
+    pub(crate) context: &'a dyn Fn(&mut dyn std::fmt::Write) -> std::fmt::Result,
     pub(crate) log: LogTo<'a>,
     /// `PythonRequestTimeout` (and whether to retire the child past it), if set here.
     pub(crate) timeout: Option<(std::time::Duration, bool)>,
@@ -71,8 +72,15 @@ pub(crate) enum LogTo<'a> {
 }
 
 impl CallSite<'_> {
+    /// The context as a string.
+    pub(crate) fn context_string(&self) -> String {
+        let mut s = String::new();
+        let _ = (self.context)(&mut s);
+        s
+    }
+
     fn log(&self, line: &str) {
-        let context = (self.context)();
+        let context = self.context_string();
         match self.log {
             LogTo::Request(r) => rlog!(r, LogLevel::Err, "{context}: {line}"),
             LogTo::Server(s) => bindings::slog!(Some(s), LogLevel::Err, "{context}: {line}"),
@@ -124,7 +132,7 @@ fn call_python_counted<R: CallOutcome>(
         }
     };
     let _watched = site.timeout.and_then(|(limit, restart)| {
-        let mut what = (site.context)();
+        let mut what = site.context_string();
         if let LogTo::Request(r) = site.log {
             let line = r
                 .the_request()
@@ -134,13 +142,11 @@ fn call_python_counted<R: CallOutcome>(
         }
         crate::watchdog::watch(limit, restart, what, interp.name())
     });
-    let counted = crate::metrics::begin(&interp, site.kind, || {
-        let request = match site.log {
-            LogTo::Request(r) => r.the_request().unwrap_or_default(),
-            LogTo::Server(_) => &[],
-        };
-        ((site.context)(), request)
-    });
+    let request = match site.log {
+        LogTo::Request(r) => r.the_request().unwrap_or_default(),
+        LogTo::Server(_) => &[],
+    };
+    let counted = crate::metrics::begin(&interp, site.kind, site.context, request);
     let result = interp.enter(|py| {
         let result = match call(py, &interp) {
             Ok(r) => Some(r),
@@ -173,14 +179,6 @@ struct PhaseCall<'a> {
     config: &'a DirConfig,
     interpreter: &'a str,
     extension: Option<&'a str>,
-}
-
-fn handler_names(handlers: &[HandlerEntry]) -> String {
-    handlers
-        .iter()
-        .map(|h| h.handler.to_string())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// The directory of the request's file (with a trailing `/`), if it has one.
@@ -283,12 +281,11 @@ pub fn phase_possible(phase: HandlerPhase) -> bool {
 }
 
 fn run_phase(r: &Request, call: &PhaseCall<'_>) -> HookResult {
-    let context = || {
-        format!(
-            "{} {}",
-            call.phase.directive(),
-            handler_names(call.handlers)
-        )
+    let context = |w: &mut dyn std::fmt::Write| {
+        w.write_str(call.phase.directive())?;
+        call.handlers
+            .iter()
+            .try_for_each(|h| write!(w, " {}", h.handler))
     };
     let site = CallSite {
         context: &context,
@@ -372,7 +369,9 @@ pub fn run_imports(
     python_path: Option<&str>,
 ) {
     for entry in imports {
-        let context = || format!("PythonImport {} ({})", entry.module, entry.origin);
+        let context = |w: &mut dyn std::fmt::Write| {
+            write!(w, "PythonImport {} ({})", entry.module, entry.origin)
+        };
         let site = CallSite {
             context: &context,
             log: LogTo::Server(s),

@@ -120,12 +120,13 @@ pub(crate) struct Counted {
     previous: Option<usize>,
 }
 
-/// Starts counting a call of `kind` in `interp`; `what` gives the handler text and the
-/// request line, asked for only when the thread shows its call.
-pub(crate) fn begin<'a>(
+/// Starts counting a call of `kind` in `interp`, shown with the handler text `context`
+/// writes (into a fixed-size buffer: no allocation) and the request line.
+pub(crate) fn begin(
     interp: &Interpreter,
     kind: Kind,
-    what: impl FnOnce() -> (String, &'a [u8]),
+    context: &dyn Fn(&mut dyn std::fmt::Write) -> std::fmt::Result,
+    request: &[u8],
 ) -> Option<Counted> {
     let slot = SLOT.get()?;
     let entry = interp.status_entry(slot);
@@ -143,8 +144,9 @@ pub(crate) fn begin<'a>(
         t.depth.set(depth + 1);
         if depth == 0 {
             if let Some(e) = t.entry {
-                let (context, request) = what();
-                e.begin(entry, kind, context.as_bytes(), request, now_us());
+                let mut text = status::FixedText::default();
+                let _ = context(&mut text);
+                e.begin(entry, kind, text.as_bytes(), request, now_us());
             }
         }
         depth == 0

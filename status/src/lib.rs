@@ -18,6 +18,7 @@ mod text;
 pub use board::{ActiveEntry, Board, BoardError, ChildSlot};
 pub use layout::{Kind, Layout, BUCKETS, BUCKET_BOUNDS_US, KINDS};
 pub use snapshot::{ActiveCall, ChildStats, InterpreterStats, Snapshot};
+pub use text::FixedText;
 
 #[cfg(test)]
 mod tests;

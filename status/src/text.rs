@@ -46,6 +46,39 @@ pub(crate) fn equals(words: &[AtomicU64], text: &[u8]) -> bool {
     })
 }
 
+/// Text written with `write!` into a fixed buffer (the size of an active call's handler
+/// text), cut when full: no allocation.
+pub struct FixedText {
+    buf: [u8; (crate::layout::CONTEXT_WORDS - 1) * 8],
+    len: usize,
+}
+
+impl Default for FixedText {
+    fn default() -> Self {
+        FixedText {
+            buf: [0; (crate::layout::CONTEXT_WORDS - 1) * 8],
+            len: 0,
+        }
+    }
+}
+
+impl FixedText {
+    /// What was written (possibly cut inside a character).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+impl std::fmt::Write for FixedText {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        let room = self.buf.len() - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -75,6 +108,15 @@ mod tests {
         assert_eq!(out, b"seventeen bytes!");
         assert!(!equals(&w, b"seventeen bytes!!"));
         assert!(!equals(&w, b"seventeen bytes?"));
+    }
+
+    #[test]
+    fn fixed_text_cuts_what_does_not_fit() {
+        use std::fmt::Write;
+        let mut t = FixedText::default();
+        write!(t, "PythonHandler {}", "x".repeat(200)).expect("never fails");
+        assert_eq!(t.as_bytes().len(), 96);
+        assert!(t.as_bytes().starts_with(b"PythonHandler xxx"));
     }
 
     #[test]

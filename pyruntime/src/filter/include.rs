@@ -87,7 +87,7 @@ pub fn run_include_directive(d: &mut IncludeDirective<'_>) -> AprStatus {
     };
     // SAFETY: `call` lives on this stack frame; the lease is revoked before it returns.
     let handle = Arc::new(unsafe { Lease::new(&call) });
-    let context = || format!("#python {tag} in {}", document());
+    let context = |w: &mut dyn std::fmt::Write| write!(w, "#python {tag} in {}", document());
     let site = CallSite {
         context: &context,
         log: LogTo::Request(r),
@@ -99,7 +99,7 @@ pub fn run_include_directive(d: &mut IncludeDirective<'_>) -> AprStatus {
         let attrs = [
             req,
             py.str_from_wire(f.name())?,
-            py.str(&context())?,
+            py.str(&site.context_string())?,
             py.none(),
         ];
         let fltr = new_object(py, interp, handle.clone(), attrs)?;

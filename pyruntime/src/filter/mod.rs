@@ -222,13 +222,13 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(InputMode, i64)>) -> 
     };
     // SAFETY: `call` lives on this stack frame; the lease is revoked before it returns.
     let handle = Arc::new(unsafe { Lease::new(&call) });
-    let context = || {
+    let context = |w: &mut dyn std::fmt::Write| {
         let directive = match input {
             Some(_) => "PythonInputFilter",
             None => "PythonOutputFilter",
         };
         let name = String::from_utf8_lossy(name);
-        format!("{directive} {} {name}", entry.handler)
+        write!(w, "{directive} {} {name}", entry.handler)
     };
     let site = CallSite {
         context: &context,
