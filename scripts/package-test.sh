@@ -9,6 +9,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 port="${1:-18080}"
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+# The first non-empty answer of URL within 10 s (a server is starting).
+first_answer() {
+    local answer=""
+    for _ in $(seq 1 50); do
+        answer=$(curl -s "$1" || true)
+        [ -n "$answer" ] && break
+        sleep 0.2
+    done
+    echo "$answer"
+}
 deb=$(scripts/build-deb.sh | tail -1)
 had_reference=no
 dpkg-query -W -f='${Status}' libapache2-mod-python 2>/dev/null | grep -q "install ok installed" && had_reference=yes
@@ -62,12 +72,7 @@ $SUDO a2enmod -q python
 $SUDO a2enconf -q mod-python-rs-test
 $SUDO apache2ctl configtest
 $SUDO apache2ctl start
-answer=""
-for _ in $(seq 1 50); do
-    answer=$(curl -s "http://127.0.0.1:$port/x.py" || true)
-    [ -n "$answer" ] && break
-    sleep 0.2
-done
+answer=$(first_answer "http://127.0.0.1:$port/x.py")
 echo "answer: $answer"
 [ "$answer" = "served by the packaged module" ] || { $SUDO tail -20 /var/log/apache2/error.log; exit 1; }
 echo "==> mod_python create with the installed command"
@@ -83,12 +88,7 @@ cargo build -q --release -p test-httpd
 target/release/test-httpd serve --site examples/hello --port "$((port + 2))" \
     --module "$tmp/modules/mod_python.so" --root "$tmp/root" >/dev/null 2>&1 &
 serve=$!
-answer=""
-for _ in $(seq 1 50); do
-    answer=$(curl -s "http://127.0.0.1:$((port + 2))/hello.py" || true)
-    [ -n "$answer" ] && break
-    sleep 0.2
-done
+answer=$(first_answer "http://127.0.0.1:$((port + 2))/hello.py")
 kill -INT "$serve"
 wait "$serve" || true
 rm -rf "$tmp"

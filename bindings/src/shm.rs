@@ -52,9 +52,9 @@ pub fn process_shared_words(
     unsafe { std::ptr::write_bytes(base as *mut u8, 0, bytes) };
     // The record lives in the pool's memory with no cleanup of ours: Apache may unload
     // this module at a restart, and the pool outlives it.
+    let size = std::mem::size_of::<Region>();
     // SAFETY: apr_palloc returns memory of the pool, aligned for any C type.
-    let region =
-        unsafe { sys::apr_palloc(pool.as_raw(), std::mem::size_of::<Region>()) } as *mut Region;
+    let region = unsafe { sys::apr_palloc(pool.as_raw(), size) }.cast::<Region>();
     if region.is_null() {
         return Err(AprError::from_status(sys::APR_ENOMEM as sys::apr_status_t));
     }

@@ -23,9 +23,9 @@ pub fn handle(r: &Request) -> HookResult {
     }
     let args = r.field(RequestField::Args).unwrap_or_default();
     let prometheus = query_has(args, b"format", b"prometheus");
-    let now = pyruntime::metrics::now_micros();
+    let now = pyruntime::metrics::now_us();
     let snapshot =
-        pyruntime::metrics::board().map(|board| board.snapshot(pyruntime::metrics::process_alive));
+        pyruntime::metrics::board().map(|board| board.snapshot(pyruntime::metrics::alive));
     let (content_type, body) = match (&snapshot, prometheus) {
         (Some(snap), true) => (
             status::prometheus::CONTENT_TYPE,

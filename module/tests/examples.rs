@@ -75,21 +75,26 @@ fn publisher() {
     }
 }
 
-fn sha256(data: &[u8]) -> String {
-    let out = std::process::Command::new("/usr/bin/python3")
-        .args([
-            "-c",
-            "import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())",
-        ])
+/// What the system Python's `code` writes to stdout with `input` on its stdin.
+fn python(code: &str, input: &[u8]) -> Vec<u8> {
+    std::process::Command::new("/usr/bin/python3")
+        .args(["-c", code])
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
         .and_then(|mut child| {
-            child.stdin.take().expect("stdin").write_all(data)?;
+            child.stdin.take().expect("stdin").write_all(input)?;
             child.wait_with_output()
         })
-        .expect("python3 hashes");
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+        .expect("python3 runs")
+        .stdout
+}
+
+fn sha256(data: &[u8]) -> String {
+    let code = "import hashlib,sys; print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest())";
+    String::from_utf8_lossy(&python(code, data))
+        .trim()
+        .to_string()
 }
 
 #[test]
@@ -170,21 +175,12 @@ fn filters() {
     );
     let gz = get(&apache, "/hello.txt");
     assert_eq!(gz.header("Content-Encoding"), Some("gzip"));
-    let out = std::process::Command::new("/usr/bin/python3")
-        .args([
-            "-c",
-            "import gzip,sys; sys.stdout.buffer.write(gzip.decompress(sys.stdin.buffer.read()))",
-        ])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            child.stdin.take().expect("stdin").write_all(&gz.body)?;
-            child.wait_with_output()
-        })
-        .expect("python3 gunzips");
+    let plain = python(
+        "import gzip,sys; sys.stdout.buffer.write(gzip.decompress(sys.stdin.buffer.read()))",
+        &gz.body,
+    );
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&plain),
         "This file leaves Apache gzipped by a filter written in Python.\n"
     );
 }
@@ -355,14 +351,10 @@ fn snippets() {
     );
     assert_eq!(get(&apache, "/loud").text(), "SAID QUIETLY\n", "{}", log());
     // A gzipped request body, unpacked by the input filter.
-    let gz = std::process::Command::new("/usr/bin/python3")
-        .args([
-            "-c",
-            "import gzip,sys; sys.stdout.buffer.write(gzip.compress(b'hello body'))",
-        ])
-        .output()
-        .expect("python3 gzips")
-        .stdout;
+    let gz = python(
+        "import gzip,sys; sys.stdout.buffer.write(gzip.compress(b'hello body'))",
+        b"",
+    );
     let r = send(&apache, "POST", "/upload", "", &gz);
     assert_eq!(r.text(), "10 bytes: hello body", "{}", log());
 }

@@ -14,14 +14,15 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 static BOARD: OnceLock<Board<'static>> = OnceLock::new();
 static SLOT: OnceLock<ChildSlot<'static>> = OnceLock::new();
 
-fn now_us() -> u64 {
+/// Microseconds since the epoch.
+pub fn now_us() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as u64)
 }
 
 /// Whether process `pid` still runs.
-fn alive(pid: u64) -> bool {
+pub fn alive(pid: u64) -> bool {
     let Ok(pid) = libc::pid_t::try_from(pid) else {
         return false;
     };
@@ -78,16 +79,6 @@ pub fn child_init(pchild: &Pool, s: &Server) {
 /// The board, if there is one.
 pub fn board() -> Option<&'static Board<'static>> {
     BOARD.get()
-}
-
-/// Whether process `pid` still runs (for snapshots).
-pub fn process_alive(pid: u64) -> bool {
-    alive(pid)
-}
-
-/// Microseconds since the epoch (for pages).
-pub fn now_micros() -> u64 {
-    now_us()
 }
 
 /// This thread's active-call entry, given back when the thread ends.
