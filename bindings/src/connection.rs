@@ -127,6 +127,12 @@ impl Connection {
         unsafe { (*self.0.get()).keepalive = v as sys::ap_conn_keepalive_e };
     }
 
+    /// No keep-alive after the response being served: the connection closes once it is
+    /// sent (`AP_CONN_CLOSE`).
+    pub fn close_after_response(&self) {
+        self.set_keepalive(sys::AP_CONN_CLOSE as i32);
+    }
+
     /// `c->keepalives`: requests served on this connection.
     pub fn keepalives(&self) -> i32 {
         self.rec().keepalives

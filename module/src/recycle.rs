@@ -16,9 +16,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-/// `AP_CONN_CLOSE`: no keep-alive after this response.
-const CONN_CLOSE: i32 = bindings::sys::AP_CONN_CLOSE as i32;
-
 /// This child's limits (0: none), from the main server's configuration.
 #[derive(Debug, Clone, Copy)]
 struct Limits {
@@ -114,7 +111,7 @@ pub fn after_request(r: &Request) {
 
 fn retire(r: &Request, limits: &Limits, why: &str) {
     // This response is the connection's last, so the child's loop comes round soon.
-    r.connection().set_keepalive(CONN_CLOSE);
+    r.connection().close_after_response();
     if RETIRING.swap(true, Ordering::Relaxed) {
         return;
     }

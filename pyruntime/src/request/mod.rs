@@ -12,6 +12,7 @@
 //! for every request sharing the pool (an internal redirect's chain) at once, the leases are
 //! revoked and the Python objects released.
 
+mod added;
 mod attrs;
 mod body;
 mod methods;
