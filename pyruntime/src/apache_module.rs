@@ -301,15 +301,8 @@ static MODULE_DEF: Static<ffi::PyModuleDef> = Static::new(ffi::PyModuleDef {
 
 /// The `PyInit__apache` function registered with `PyImport_AppendInittab`.
 pub(crate) unsafe extern "C" fn init_apache_module() -> *mut ffi::PyObject {
-    // Filling in the static's pointers before first use is our only write; PyModuleDef_Init
-    // does the rest.
-    // SAFETY: called by the import system with the GIL held.
-    unsafe {
-        let def = MODULE_DEF.get();
-        (*def).m_methods = MODULE_FUNCTIONS.get() as *mut ffi::PyMethodDef;
-        (*def).m_slots = MODULE_SLOTS.get() as *mut ffi::PyModuleDef_Slot;
-        ffi::PyModuleDef_Init(def)
-    }
+    // SAFETY: called by the import system with the GIL held, before any other use.
+    unsafe { crate::native::init_module_def(&MODULE_DEF, &MODULE_FUNCTIONS, &MODULE_SLOTS) }
 }
 
 /// The state of a `_apache` module object.

@@ -52,13 +52,6 @@ static MODULE_DEF: Static<ffi::PyModuleDef> = Static::new(ffi::PyModuleDef {
 
 /// The `PyInit__apache_diagnostics` function registered with `PyImport_AppendInittab`.
 pub(crate) unsafe extern "C" fn init_module() -> *mut ffi::PyObject {
-    // Filling in the static's pointers before first use is our only write; PyModuleDef_Init
-    // does the rest (multi-phase: a module per interpreter).
-    // SAFETY: called by the import system with the GIL held.
-    unsafe {
-        let def = MODULE_DEF.get();
-        (*def).m_methods = FUNCTIONS.get() as *mut ffi::PyMethodDef;
-        (*def).m_slots = SLOTS.get() as *mut ffi::PyModuleDef_Slot;
-        ffi::PyModuleDef_Init(def)
-    }
+    // SAFETY: called by the import system with the GIL held, before any other use.
+    unsafe { crate::native::init_module_def(&MODULE_DEF, &FUNCTIONS, &SLOTS) }
 }

@@ -103,13 +103,6 @@ static SLOTS: Static<[ffi::PyModuleDef_Slot; 1]> = Static::new([ffi::PyModuleDef
 
 /// The `PyInit__psp` function registered with `PyImport_AppendInittab`.
 pub(crate) unsafe extern "C" fn init_module() -> *mut ffi::PyObject {
-    // Filling in the static's pointers before PyModuleDef_Init is our only write
-    // (multi-phase: one module per interpreter).
     // SAFETY: called by the import system with the GIL held, before any other use.
-    unsafe {
-        let def = MODULE_DEF.get();
-        (*def).m_methods = FUNCTIONS.get() as *mut ffi::PyMethodDef;
-        (*def).m_slots = SLOTS.get() as *mut ffi::PyModuleDef_Slot;
-        ffi::PyModuleDef_Init(def)
-    }
+    unsafe { crate::native::init_module_def(&MODULE_DEF, &FUNCTIONS, &SLOTS) }
 }

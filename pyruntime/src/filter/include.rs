@@ -9,7 +9,6 @@ use super::FilterState;
 use crate::dispatch::{call_python, CallSite, LogTo};
 use bindings::module::IncludeDirective;
 use bindings::{rlog, AprStatus, Lease, LogLevel, RequestField};
-use std::cell::Cell;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
@@ -72,19 +71,9 @@ pub fn run_include_directive(d: &mut IncludeDirective<'_>) -> AprStatus {
     };
     let interpreter = crate::dispatch::interpreter_for(r, config, &[]);
     let state = FilterState::new(None);
-    let call = FilterCall {
-        filter: NonNull::from(f),
-        // Nothing to read: the directive's input is its code.
-        bb_in: NonNull::from(f.new_brigade()),
-        input: None,
-        include_out: Some(NonNull::from(d.brigade())),
-        state: NonNull::from(&state),
-        closed: Cell::new(false),
-        passed: Cell::new(false),
-        rc: Cell::new(AprStatus::SUCCESS),
-        busy: Cell::new(false),
-        eos_read: Cell::new(false),
-    };
+    // Nothing to read: the directive's input is its code.
+    let bb_in = NonNull::from(f.new_brigade());
+    let call = FilterCall::new(f, bb_in, &state, None, Some(NonNull::from(d.brigade())));
     // SAFETY: `call` lives on this stack frame; the lease is revoked before it returns.
     let handle = Arc::new(unsafe { Lease::new(&call) });
     let context = |w: &mut dyn std::fmt::Write| write!(w, "#python {tag} in {}", document());

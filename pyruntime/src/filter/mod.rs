@@ -208,18 +208,7 @@ fn run_filter(f: &Filter, bb: &mut Brigade, input: Option<(InputMode, i64)>) -> 
         ),
         None => (NonNull::from(&mut *bb), None),
     };
-    let call = FilterCall {
-        filter: NonNull::from(f),
-        bb_in,
-        input: caller,
-        include_out: None,
-        state: NonNull::from(state),
-        closed: Cell::new(false),
-        passed: Cell::new(false),
-        rc: Cell::new(AprStatus::SUCCESS),
-        busy: Cell::new(false),
-        eos_read: Cell::new(false),
-    };
+    let call = FilterCall::new(f, bb_in, state, caller, None);
     // SAFETY: `call` lives on this stack frame; the lease is revoked before it returns.
     let handle = Arc::new(unsafe { Lease::new(&call) });
     let context = |w: &mut dyn std::fmt::Write| {

@@ -39,6 +39,30 @@ pub(super) struct FilterCall {
     pub(super) eos_read: Cell<bool>,
 }
 
+impl FilterCall {
+    /// A call of `filter` over `bb_in`, nothing done yet.
+    pub(super) fn new(
+        filter: &Filter,
+        bb_in: NonNull<Brigade>,
+        state: &FilterState,
+        input: Option<(InputMode, i64, NonNull<Brigade>)>,
+        include_out: Option<NonNull<Brigade>>,
+    ) -> FilterCall {
+        FilterCall {
+            filter: NonNull::from(filter),
+            bb_in,
+            state: NonNull::from(state),
+            input,
+            include_out,
+            closed: Cell::new(false),
+            passed: Cell::new(false),
+            rc: Cell::new(AprStatus::SUCCESS),
+            busy: Cell::new(false),
+            eos_read: Cell::new(false),
+        }
+    }
+}
+
 #[repr(C)]
 struct FilterObject {
     ob_base: ffi::PyObject,

@@ -34,6 +34,26 @@ impl<T> Static<T> {
     }
 }
 
+/// The `PyInit_*` of a native module: fills in the definition's method table and slots (a
+/// `static` cannot point to another at compile time; this is the only write to them) and
+/// hands it to `PyModuleDef_Init` (multi-phase: one module per interpreter).
+///
+/// # Safety
+/// Called by the import system with the GIL held, before any other use of `def`.
+pub(crate) unsafe fn init_module_def<const M: usize, const S: usize>(
+    def: &Static<ffi::PyModuleDef>,
+    methods: &Static<[ffi::PyMethodDef; M]>,
+    slots: &Static<[ffi::PyModuleDef_Slot; S]>,
+) -> *mut ffi::PyObject {
+    let def = def.get();
+    // SAFETY: the GIL is held and nothing else uses the statics yet (the caller's promise).
+    unsafe {
+        (*def).m_methods = methods.get().cast::<ffi::PyMethodDef>();
+        (*def).m_slots = slots.get().cast::<ffi::PyModuleDef_Slot>();
+        ffi::PyModuleDef_Init(def)
+    }
+}
+
 /// `METH_FASTCALL | METH_KEYWORDS` function signature.
 pub(crate) type FastFn = unsafe extern "C" fn(
     *mut ffi::PyObject,
