@@ -77,7 +77,7 @@ pub fn page(d: &DirectiveInfo, examples: &str) -> String {
          - **Merge:** {merge}\n\
          - **From:** {origin}\n\n\
          ## Example\n\n```apache\n{{{{#include {examples}/{name}.conf}}}}\n```\n\n\
-         `@DOCROOT@` stands for the document root; the test suite gives this example to \
+         In the examples, `@DOCROOT@` stands for the document root. The test suite gives this example to \
          Apache (`apache2 -t`). The [directive chapter](../directives.md) explains how the \
          directives work together.\n",
         name = d.name,

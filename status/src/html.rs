@@ -127,6 +127,9 @@ pub fn render(snap: &Snapshot, server: &str, now_us: u64) -> String {
         "<h2>Calls in progress</h2>\n<table><tr><th>pid</th><th>interpreter</th><th>kind</th>\
          <th>handler</th><th>request</th><th>age</th></tr>"
     );
+    if snap.active().next().is_none() {
+        let _ = writeln!(out, "<tr><td colspan=\"6\">none</td></tr>");
+    }
     for (pid, a) in snap.active() {
         let _ = writeln!(
             out,
