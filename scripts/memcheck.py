@@ -150,6 +150,9 @@ PythonInputFilter app::infilter INFILTER
     SetHandler mod_python
     PythonHandler mod_python.psp
   </Directory>
+  <Location /python-status>
+    SetHandler mod_python-status
+  </Location>
 </VirtualHost>
 <VirtualHost 127.0.0.1:{conn_port}>
   PythonConnectionHandler app::echo
@@ -179,6 +182,8 @@ def requests(port, conn_port, rounds):
         ("GET", "/pub/page.py/gen", None, {}),
         ("GET", "/pub/page.py/_hidden", None, {}),
         ("GET", "/psp/page.psp", None, {}),
+        ("GET", "/python-status", None, {}),
+        ("GET", "/python-status?format=prometheus", None, {}),
     ]
     for _ in range(rounds):
         c = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
