@@ -125,7 +125,7 @@ pub(crate) fn begin(
         let mut t = t.borrow_mut();
         let t = t.get_or_insert_with(|| {
             // Any non-zero value unique to the thread while it lives.
-            let token = &CURRENT as *const _ as u64;
+            let token = CURRENT.with(|c| c as *const Cell<Option<usize>> as u64);
             ThreadEntry {
                 entry: slot.claim_active(token),
                 depth: Cell::new(0),
