@@ -7,6 +7,7 @@ module/tests/api_reference.rs serves it and compares the page with docs/api-refe
 """
 
 import inspect
+import re
 
 from mod_python import apache
 
@@ -22,9 +23,11 @@ def _first_line(obj):
 
 def _signature(name, obj):
     try:
-        return name + str(inspect.signature(obj))
+        text = name + str(inspect.signature(obj))
     except (TypeError, ValueError):
         return name + "(...)"
+    # A default that is a module shows where it was loaded from: not part of the API.
+    return re.sub(r"<module '([^']+)' from '[^']*'>", r"<module '\1'>", text)
 
 
 def _object_rows(obj, live=None):
@@ -76,6 +79,9 @@ def _module_rows(module):
             rows.append("| `%s` | class | %s |" % (_signature(name, obj), _first_line(obj)))
         elif callable(obj):
             rows.append("| `%s` | function | %s |" % (_signature(name, obj), _first_line(obj)))
+        elif name.startswith("MODULE_MAGIC_NUMBER"):
+            # The running httpd's, so it depends on the Apache installed.
+            rows.append("| `%s` | constant | the running httpd's |" % name)
         elif isinstance(obj, (int, str, bytes, float, bool)) and name.isupper():
             rows.append("| `%s` | constant | `%r` |" % (name, obj))
     return rows
