@@ -390,8 +390,13 @@ impl Interpreter {
             .map_err(fail)?;
         sys.setattr("argv", &argv).map_err(fail)?;
         let native = py.import("_apache").map_err(fail)?;
+        let name = py.str(&self.name).map_err(fail)?;
+        native.setattr("interpreter", &name).map_err(fail)?;
+        // `req.interpreter`: each interpreter has its own request type, so the name is a
+        // class attribute of it, not one more entry in every request's __dict__.
         native
-            .setattr("interpreter", &py.str(&self.name).map_err(fail)?)
+            .getattr("mp_request")
+            .and_then(|t| t.setattr("interpreter", &name))
             .map_err(fail)?;
         let apache = py.import("mod_python.apache").map_err(fail)?;
         apache

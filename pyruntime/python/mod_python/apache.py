@@ -118,6 +118,8 @@ _apache.mp_request.finfo = property(
 
 # What a request object answers before a handler ran, as mod_python's member.
 _apache.mp_request.phase = None
+# mod_python's `extension` member: None until a `| .ext` handler list matched.
+_apache.mp_request.extension = None
 
 # ---------------------------------------------------------------- child-exit cleanups
 

@@ -235,9 +235,6 @@ pub(crate) fn request_object<'py>(
     // SAFETY: the interpreter's _apache module; its state holds the request type.
     let ty = unsafe { crate::apache_module::module_state(module.as_ptr()).request_type };
     let obj = new_request_object(py, ty, objects.lease.clone())?;
-    obj.setattr("interpreter", &py.str(interp.name())?)?;
-    // mod_python's `extension` member: None until a `| .ext` handler list matched.
-    obj.setattr("extension", &py.none())?;
     objects
         .objects
         .borrow_mut()
