@@ -117,7 +117,6 @@ _apache.mp_request.finfo = property(
         "makes Apache use that file's information.")
 
 # What a request object answers before a handler ran, as mod_python's member.
-_apache.mp_request.phase = None
 # mod_python's `extension` member: None until a `| .ext` handler list matched.
 _apache.mp_request.extension = None
 

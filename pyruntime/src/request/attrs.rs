@@ -50,6 +50,9 @@ enum Kind {
     RequestRec,
     /// 1 once Python code set `req.content_type`.
     ContentTypeSet,
+    /// A Python object kept in slot `i` of the request object's cache (None until set):
+    /// the dispatcher's `phase`, `_mp_handlers` and `hlist`.
+    Slot(usize),
 }
 
 struct AttrDef {
@@ -69,7 +72,7 @@ const fn a(name: &'static CStr, kind: Kind, writable: bool, doc: &'static CStr) 
     }
 }
 
-const ATTRS: [AttrDef; 55] = [
+const ATTRS: [AttrDef; 58] = [
     a(c"the_request", Kind::TheRequest, false, c"The request line as the client sent it."),
     a(c"protocol", Kind::Protocol, false, c"The protocol of the request line (HTTP/1.1)."),
     a(c"hostname", Kind::Hostname, false, c"The host the request is for (Host header or the request line)."),
@@ -153,6 +156,24 @@ const ATTRS: [AttrDef; 55] = [
     a(c"_bytes_queued", Kind::BytesQueued, false, c"Bytes req.write and req.sendfile handed to Apache."),
     a(c"_request_rec", Kind::RequestRec, false, c"The request_rec, as a capsule for C extensions."),
     a(c"_content_type_set", Kind::ContentTypeSet, false, c"True once a handler set content_type."),
+    a(
+        c"phase",
+        Kind::Slot(8),
+        true,
+        c"The directive of the phase running (PythonHandler...); None between phases.",
+    ),
+    a(
+        c"_mp_handlers",
+        Kind::Slot(9),
+        true,
+        c"The handler list the dispatcher walks in the running phase.",
+    ),
+    a(
+        c"hlist",
+        Kind::Slot(10),
+        true,
+        c"The running phase's handler list (mp_hlist), at the handler being run.",
+    ),
 ];
 
 /// Object-valued attributes, appended after [`ATTRS`].
@@ -298,6 +319,17 @@ pub(in crate::request) unsafe fn cached<'py>(
 
 unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> *mut ffi::PyObject {
     trampoline(|py| {
+        // Plain Python objects, readable like the __dict__ entries they stand for.
+        if let Kind::Slot(i) = def(closure as usize).kind {
+            // SAFETY: slf is an mp_request; the slot holds a strong reference or NULL.
+            let slot = unsafe { crate::native::layout::<RequestObject>(slf).cached[i] };
+            return Ok(if slot.is_null() {
+                py.none()
+            } else {
+                // SAFETY: alive while slf holds it.
+                unsafe { Obj::from_borrowed(py, slot) }
+            });
+        }
         // SAFETY: CPython calls our getters with an mp_request.
         let r = unsafe { live(py, slf)? };
         // SAFETY: slf's type belongs to an _apache module.
@@ -362,6 +394,8 @@ unsafe extern "C" fn get_attr(slf: *mut ffi::PyObject, closure: *mut c_void) -> 
             Kind::ContentTypeSet => py.int(i64::from(
                 super::objects(r).is_some_and(|o| o.content_type_set.get()),
             )),
+            // Answered before the liveness check.
+            Kind::Slot(_) => Ok(py.none()),
         }
     })
 }
@@ -372,6 +406,17 @@ unsafe extern "C" fn set_attr(
     closure: *mut c_void,
 ) -> c_int {
     trampoline_int(|py| {
+        if let Kind::Slot(i) = def(closure as usize).kind {
+            // Deleting sets it back to None.
+            // SAFETY: slf is an mp_request; value is NULL or a valid object, which the
+            // slot now holds a reference to; the old one is released after the swap.
+            unsafe {
+                ffi::Py_XINCREF(value);
+                let cache = &mut crate::native::layout_mut::<RequestObject>(slf).cached;
+                ffi::Py_XDECREF(std::mem::replace(&mut cache[i], value));
+            }
+            return Ok(0);
+        }
         // SAFETY: CPython calls our setters with an mp_request.
         let r = unsafe { live(py, slf)? };
         if value.is_null() {

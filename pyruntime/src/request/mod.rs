@@ -247,8 +247,9 @@ struct RequestObject {
     ob_base: ffi::PyObject,
     dict: *mut ffi::PyObject,
     /// Cached attribute objects: the five tables, the server and the connection objects,
-    /// and the `get_options()` table.
-    cached: [*mut ffi::PyObject; 8],
+    /// and the `get_options()` table; then the dispatcher's own attributes (`phase`,
+    /// `_mp_handlers`, `hlist`), kept here rather than in a `__dict__` made per request.
+    cached: [*mut ffi::PyObject; 11],
     lease: ManuallyDrop<Arc<RequestLease>>,
 }
 
