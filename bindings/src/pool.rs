@@ -17,8 +17,6 @@ use std::sync::Once;
 #[repr(transparent)]
 pub struct Pool(sys::apr_pool_t, PhantomData<*mut ()>);
 
-type CleanupFn = Box<dyn FnOnce() + Send>;
-
 impl Pool {
     /// Borrows a pool that Apache handed over.
     ///
@@ -38,13 +36,16 @@ impl Pool {
     /// may run on another thread than the one registering them (`Send`). A panic in `f` is
     /// caught and reported on stderr; it never unwinds into APR.
     pub fn cleanup_register<F: FnOnce() + Send + 'static>(&self, f: F) {
-        let data: Box<CleanupFn> = Box::new(Box::new(f));
-        // SAFETY: run_cleanup takes back exactly this Box once; the child cleanup does nothing.
+        // One allocation (none for a closure that captures nothing): the cleanup function
+        // is made for F, so it knows what the pointer holds.
+        let data = Box::into_raw(Box::new(f)) as *const c_void;
+        // SAFETY: run_cleanup::<F> takes back exactly this Box<F> once; the child cleanup
+        // does nothing.
         unsafe {
             sys::apr_pool_cleanup_register(
                 self.as_raw(),
-                Box::into_raw(data) as *const c_void,
-                Some(run_cleanup),
+                data,
+                Some(run_cleanup::<F>),
                 Some(sys::apr_pool_cleanup_null),
             );
         }
@@ -56,14 +57,10 @@ impl Pool {
     /// whole (what httpd does for its end-of-request bucket). Pre-cleanups run in the reverse
     /// order of registration; panics are caught as for [`Pool::cleanup_register`].
     pub fn pre_cleanup_register<F: FnOnce() + Send + 'static>(&self, f: F) {
-        let data: Box<CleanupFn> = Box::new(Box::new(f));
-        // SAFETY: run_cleanup takes back exactly this Box once.
+        let data = Box::into_raw(Box::new(f)) as *const c_void;
+        // SAFETY: run_cleanup::<F> takes back exactly this Box<F> once.
         unsafe {
-            sys::apr_pool_pre_cleanup_register(
-                self.as_raw(),
-                Box::into_raw(data) as *const c_void,
-                Some(run_cleanup),
-            );
+            sys::apr_pool_pre_cleanup_register(self.as_raw(), data, Some(run_cleanup::<F>));
         }
     }
 
@@ -72,11 +69,16 @@ impl Pool {
     #[allow(clippy::mut_from_ref)] // each call hands out a distinct new allocation
     pub fn alloc<T: Send + 'static>(&self, value: T) -> &mut T {
         let raw = Box::into_raw(Box::new(value));
-        let addr = raw as usize;
-        self.cleanup_register(move || {
-            // SAFETY: addr is the Box leaked above, dropped exactly once by this cleanup.
-            drop(unsafe { Box::from_raw(addr as *mut T) });
-        });
+        // SAFETY: drop_boxed::<T> takes back exactly this Box<T> once, when the pool is
+        // cleared; the child cleanup does nothing.
+        unsafe {
+            sys::apr_pool_cleanup_register(
+                self.as_raw(),
+                raw as *const c_void,
+                Some(drop_boxed::<T>),
+                Some(sys::apr_pool_cleanup_null),
+            );
+        }
         // SAFETY: the allocation lives until the pool's cleanup runs, which outlives &self.
         unsafe { &mut *raw }
     }
@@ -92,10 +94,20 @@ impl Pool {
     }
 }
 
-unsafe extern "C" fn run_cleanup(data: *mut c_void) -> sys::apr_status_t {
-    // SAFETY: data is the Box<CleanupFn> registered in cleanup_register, taken back once.
-    let f = unsafe { Box::from_raw(data as *mut CleanupFn) };
-    crate::trampoline::catch_unwind_or_report("pool cleanup", (), f);
+unsafe extern "C" fn run_cleanup<F: FnOnce() + Send + 'static>(
+    data: *mut c_void,
+) -> sys::apr_status_t {
+    // SAFETY: data is the Box<F> registered with this instantiation, taken back once.
+    let f = unsafe { Box::from_raw(data as *mut F) };
+    crate::trampoline::catch_unwind_or_report("pool cleanup", (), *f);
+    sys::APR_SUCCESS as sys::apr_status_t
+}
+
+unsafe extern "C" fn drop_boxed<T: Send + 'static>(data: *mut c_void) -> sys::apr_status_t {
+    // SAFETY: data is the Box<T> Pool::alloc registered with this instantiation, taken
+    // back once.
+    let value = unsafe { Box::from_raw(data as *mut T) };
+    crate::trampoline::catch_unwind_or_report("pool cleanup", (), move || drop(value));
     sys::APR_SUCCESS as sys::apr_status_t
 }
 
