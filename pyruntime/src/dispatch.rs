@@ -191,16 +191,19 @@ pub fn interpreter_for(r: &Request, config: &DirConfig, handlers: &[HandlerEntry
     let server_name = r
         .server()
         .server_hostname()
-        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .map(String::from_utf8_lossy)
         .unwrap_or_default();
-    let filename = r
-        .field(RequestField::Filename)
-        .map(|f| String::from_utf8_lossy(f).into_owned());
-    // A request for a directory itself (`/p/c`) runs in that directory's interpreter, as
-    // mod_python names it (with the trailing slash).
-    let file_dir = match filename {
-        Some(f) if !f.ends_with('/') && r.finfo().is_directory() => Some(format!("{f}/")),
-        f => f.as_deref().and_then(file_directory),
+    // Only PythonInterpPerDirectory looks at the file's directory: work it out only then.
+    let file_dir = if config.flag(directives::Flag::InterpPerDirectory) {
+        let filename = r.field(RequestField::Filename).map(String::from_utf8_lossy);
+        // A request for a directory itself (`/p/c`) runs in that directory's interpreter,
+        // as mod_python names it (with the trailing slash).
+        match filename {
+            Some(f) if !f.ends_with('/') && r.finfo().is_directory() => Some(format!("{f}/")),
+            f => f.as_deref().and_then(file_directory),
+        }
+    } else {
+        None
     };
     let handler_dir = handlers.first().and_then(|h| h.directory.as_deref());
     config.interpreter_name(&server_name, file_dir.as_deref(), handler_dir)
@@ -219,9 +222,7 @@ pub fn run_handlers(r: &Request, phase: HandlerPhase) -> HookResult {
     if !config.has_handlers(phase) && !crate::request::has_dynamic_handlers(r, phase) {
         return HookResult::Declined;
     }
-    let filename = r
-        .field(RequestField::Filename)
-        .map(|f| String::from_utf8_lossy(f).into_owned());
+    let filename = r.field(RequestField::Filename).map(String::from_utf8_lossy);
     // The file's extension matters only to a `| .ext` list.
     let ext = if config.has_extension_handlers(phase) {
         filename.as_deref().and_then(request_extension)
