@@ -39,8 +39,8 @@ impl Pool {
         // One allocation (none for a closure that captures nothing): the cleanup function
         // is made for F, so it knows what the pointer holds.
         let data = Box::into_raw(Box::new(f)) as *const c_void;
-        // SAFETY: run_cleanup::<F> takes back exactly this Box<F> once; the child cleanup
-        // does nothing.
+        // The child cleanup does nothing.
+        // SAFETY: run_cleanup::<F> takes back exactly this Box<F> once.
         unsafe {
             sys::apr_pool_cleanup_register(
                 self.as_raw(),
@@ -69,8 +69,8 @@ impl Pool {
     #[allow(clippy::mut_from_ref)] // each call hands out a distinct new allocation
     pub fn alloc<T: Send + 'static>(&self, value: T) -> &mut T {
         let raw = Box::into_raw(Box::new(value));
-        // SAFETY: drop_boxed::<T> takes back exactly this Box<T> once, when the pool is
-        // cleared; the child cleanup does nothing.
+        // Dropped when the pool is cleared; the child cleanup does nothing.
+        // SAFETY: drop_boxed::<T> takes back exactly this Box<T> once.
         unsafe {
             sys::apr_pool_cleanup_register(
                 self.as_raw(),
@@ -104,8 +104,7 @@ unsafe extern "C" fn run_cleanup<F: FnOnce() + Send + 'static>(
 }
 
 unsafe extern "C" fn drop_boxed<T: Send + 'static>(data: *mut c_void) -> sys::apr_status_t {
-    // SAFETY: data is the Box<T> Pool::alloc registered with this instantiation, taken
-    // back once.
+    // SAFETY: data is the Box<T> Pool::alloc registered for this T, taken back once.
     let value = unsafe { Box::from_raw(data as *mut T) };
     crate::trampoline::catch_unwind_or_report("pool cleanup", (), move || drop(value));
     sys::APR_SUCCESS as sys::apr_status_t

@@ -407,9 +407,9 @@ unsafe extern "C" fn set_attr(
 ) -> c_int {
     trampoline_int(|py| {
         if let Kind::Slot(i) = def(closure as usize).kind {
-            // Deleting sets it back to None.
-            // SAFETY: slf is an mp_request; value is NULL or a valid object, which the
-            // slot now holds a reference to; the old one is released after the swap.
+            // Deleting sets it back to None. The slot takes a reference to the new value
+            // and releases the old one after the swap.
+            // SAFETY: slf is an mp_request; value is NULL or a valid object.
             unsafe {
                 ffi::Py_XINCREF(value);
                 let cache = &mut crate::native::layout_mut::<RequestObject>(slf).cached;
