@@ -115,6 +115,9 @@ fn counters_add_up_across_children_under_load() {
         // counted.
         let apache = start(mpm, "PythonMaxRequestsPerChild 30");
         load(&apache, PER_CLIENT);
+        // A call is counted when it returns, which may be a moment after its last bytes
+        // reached the client (an output filter passing the end of the stream on).
+        std::thread::sleep(std::time::Duration::from_millis(300));
         let m = scrape(&apache);
         let log = apache.error_log();
         let sent = (4 * PER_CLIENT) as f64;

@@ -231,6 +231,9 @@ impl<'a> ChildSlot<'a> {
     fn fold_and_clear(&self) {
         let board = self.board;
         let layout = board.layout;
+        // A seqlock's writer side: the marker, then the moves (see Board::snapshot).
+        board.word(H_FOLDING).fetch_add(1, Relaxed);
+        fence(Release);
         for e in 0..layout.interpreters {
             let base = layout.interp(self.slot, e);
             if board.word(base + I_STATE).load(Acquire) != 2 {
@@ -259,6 +262,8 @@ impl<'a> ChildSlot<'a> {
             board.word(base + A_OWNER).store(0, Release);
         }
         board.word(layout.slot(0) + S_FOLDED).fetch_add(1, Relaxed);
+        board.word(H_FOLDS).fetch_add(1, Release);
+        board.word(H_FOLDING).fetch_sub(1, Release);
     }
 }
 

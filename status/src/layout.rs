@@ -72,6 +72,10 @@ pub(crate) const H_SLOTS: usize = 1;
 pub(crate) const H_INTERPS: usize = 2;
 pub(crate) const H_ACTIVES: usize = 3;
 pub(crate) const H_CREATED: usize = 4;
+/// Folds of a leaving child's counts in progress, and folds done: a snapshot taken while
+/// counts move to the exited slot is taken again, so no total ever seems to go down.
+pub(crate) const H_FOLDING: usize = 5;
+pub(crate) const H_FOLDS: usize = 6;
 
 /// Slot header: pid (0: free), start time (seconds), children folded in (slot 0 only).
 pub(crate) const S_PID: usize = 0;

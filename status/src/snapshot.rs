@@ -170,6 +170,26 @@ fn merge_by_name<'a>(entries: impl Iterator<Item = &'a InterpreterStats>) -> Vec
 impl Board<'_> {
     /// A copy of the board; `alive` tells whether a pid still runs.
     pub fn snapshot(&self, alive: impl Fn(u64) -> bool) -> Snapshot {
+        // Taken again while a leaving child's counts move to the exited slot (a fold is a
+        // few hundred atomic operations); after many tries, taken as it is (a child killed
+        // in the middle of a fold leaves the marker set).
+        for _ in 0..1000 {
+            let folds = self.word(H_FOLDS).load(Acquire);
+            if self.word(H_FOLDING).load(Acquire) == 0 {
+                let snap = self.snapshot_once(&alive);
+                fence(Acquire);
+                let still = self.word(H_FOLDING).load(Relaxed) == 0
+                    && self.word(H_FOLDS).load(Relaxed) == folds;
+                if still {
+                    return snap;
+                }
+            }
+            std::thread::yield_now();
+        }
+        self.snapshot_once(&alive)
+    }
+
+    fn snapshot_once(&self, alive: &impl Fn(u64) -> bool) -> Snapshot {
         let layout = self.layout;
         let mut children = Vec::new();
         for slot in 1..=layout.slots {

@@ -285,3 +285,45 @@ fn html_escapes_what_clients_sent() {
     assert!(page.contains("GET /&lt;script&gt; HTTP/1.1"));
     assert!(!page.contains("<script>"));
 }
+
+#[test]
+fn totals_never_go_down_while_children_leave() {
+    let l = Layout {
+        slots: 2,
+        interpreters: 16,
+        actives: 1,
+    };
+    let w = words(l);
+    let board = Board::open(&w, l, 0).expect("board");
+    let children: u64 = if cfg!(miri) { 3 } else { 20_000 };
+    let names: Vec<Vec<u8>> = (0..12).map(|i| format!("host{i}").into_bytes()).collect();
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            for pid in 1..=children {
+                let child = board.claim_child(pid, 0, |_| true).expect("slot");
+                // Counts in many interpreters: a fold long enough to be caught.
+                for name in &names {
+                    let e = child.interpreter(name);
+                    child.record(e, Kind::Handler, 1, false);
+                }
+                child.leave();
+            }
+            done.store(true, std::sync::atomic::Ordering::Release);
+        });
+        let mut last = 0;
+        while !done.load(std::sync::atomic::Ordering::Acquire) {
+            let total: u64 = board
+                .snapshot(|_| true)
+                .by_interpreter()
+                .iter()
+                .map(|i| i.requests())
+                .sum();
+            assert!(total >= last, "{total} after {last}");
+            last = total;
+        }
+    });
+    let all = board.snapshot(|_| true).by_interpreter();
+    let total: u64 = all.iter().map(|i| i.requests()).sum();
+    assert_eq!(total, 12 * children);
+}
