@@ -171,9 +171,10 @@ impl Board<'_> {
     /// A copy of the board; `alive` tells whether a pid still runs.
     pub fn snapshot(&self, alive: impl Fn(u64) -> bool) -> Snapshot {
         // Taken again while a leaving child's counts move to the exited slot (a fold is a
-        // few hundred atomic operations); after many tries, taken as it is (a child killed
-        // in the middle of a fold leaves the marker set).
-        for _ in 0..1000 {
+        // few hundred atomic operations); after a quarter of a second of tries, taken as it
+        // is (a child killed in the middle of a fold leaves the marker set).
+        let give_up = std::time::Instant::now() + std::time::Duration::from_millis(250);
+        while std::time::Instant::now() < give_up {
             let folds = self.word(H_FOLDS).load(Acquire);
             if self.word(H_FOLDING).load(Acquire) == 0 {
                 let snap = self.snapshot_once(&alive);
