@@ -10,7 +10,7 @@ mod common;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use test_httpd::{Apache, Mpm};
 
 const APP: &str = r#"
@@ -50,30 +50,6 @@ fn rss_kib(pid: u32) -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .unwrap_or(0)
-}
-
-fn generations(apache: &Apache) -> usize {
-    apache
-        .error_log()
-        .matches("resuming normal operations")
-        .count()
-}
-
-/// Signals the parent and waits for the next generation to answer.
-fn restart(apache: &Apache, signal: i32) {
-    let before = generations(apache);
-    let pid = apache.pid().expect("parent pid") as i32;
-    // SAFETY: signalling the Apache parent this test started.
-    unsafe { libc::kill(pid, signal) };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while generations(apache) <= before {
-        assert!(
-            Instant::now() < deadline,
-            "no new generation\n{}",
-            apache.error_log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 struct Load {
@@ -167,12 +143,12 @@ fn graceful_restarts_and_a_full_restart_under_load() {
         .unwrap_or(15);
     for mpm in Mpm::ALL {
         let apache = start(mpm);
-        restart(&apache, libc::SIGUSR1); // the parent's memory settles after one restart
+        common::restart(&apache, libc::SIGUSR1); // the parent's memory settles after one restart
         let parent = apache.pid().expect("pid");
         let (fds_before, rss_before) = (fd_count(parent), rss_kib(parent));
         let running = load(&apache, false);
         for _ in 0..rounds {
-            restart(&apache, libc::SIGUSR1);
+            common::restart(&apache, libc::SIGUSR1);
         }
         std::thread::sleep(Duration::from_millis(300));
         let (answered, refused, counters) = running.finish();
@@ -209,7 +185,7 @@ fn graceful_restarts_and_a_full_restart_under_load() {
         // A full restart kills children mid-request: answers may be cut, never wrong.
         let running = load(&apache, true);
         std::thread::sleep(Duration::from_millis(300));
-        restart(&apache, libc::SIGHUP);
+        common::restart(&apache, libc::SIGHUP);
         std::thread::sleep(Duration::from_millis(300));
         // The new generation answers everything.
         running.tolerate_500.store(false, Ordering::Relaxed);

@@ -255,20 +255,7 @@ fn counts_survive_a_graceful_restart() {
         for _ in 0..20 {
             assert_eq!(common::get(&apache, "/ok").text(), "ok");
         }
-        let generations = |a: &Apache| a.error_log().matches("resuming normal operations").count();
-        let before = generations(&apache);
-        let pid = apache.pid().expect("parent pid") as i32;
-        // SAFETY: signalling the Apache parent this test started (graceful restart).
-        unsafe { libc::kill(pid, libc::SIGUSR1) };
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-        while generations(&apache) <= before {
-            assert!(
-                std::time::Instant::now() < deadline,
-                "{}",
-                apache.error_log()
-            );
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
+        common::restart(&apache, libc::SIGUSR1);
         for _ in 0..10 {
             assert_eq!(common::get(&apache, "/ok").text(), "ok");
         }

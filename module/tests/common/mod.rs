@@ -145,3 +145,29 @@ pub fn start_example(mpm: Mpm, name: &str, vars: &[(&str, &str)]) -> Apache {
     }
     Apache::start(&spec).unwrap_or_else(|e| panic!("example {name} did not start: {e}"))
 }
+
+/// Generations the server has started ("resuming normal operations" in its log).
+pub fn generations(apache: &Apache) -> usize {
+    apache
+        .error_log()
+        .matches("resuming normal operations")
+        .count()
+}
+
+/// Signals the Apache parent (`SIGUSR1`: graceful restart, `SIGHUP`: restart) and waits,
+/// up to 30 s, for the next generation to start.
+pub fn restart(apache: &Apache, signal: i32) {
+    let before = generations(apache);
+    let pid = apache.pid().expect("parent pid") as i32;
+    // SAFETY: signalling the Apache parent this test started.
+    unsafe { libc::kill(pid, signal) };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while generations(apache) <= before {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no new generation\n{}",
+            apache.error_log()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
