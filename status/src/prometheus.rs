@@ -3,7 +3,7 @@
 //! multiply as children come and go.
 
 use crate::layout::{Kind, BUCKET_BOUNDS_US};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{InterpreterStats, Snapshot};
 use std::fmt::Write;
 
 /// The `Content-Type` of [`render`]'s output.
@@ -27,24 +27,38 @@ fn header(out: &mut String, name: &str, kind: &str, help: &str) {
     let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
 }
 
+/// One metric with a sample per interpreter.
+fn by_interpreter(
+    out: &mut String,
+    interpreters: &[InterpreterStats],
+    (name, kind, help): (&str, &str, &str),
+    value: impl Fn(&InterpreterStats) -> u64,
+) {
+    header(out, name, kind, help);
+    for i in interpreters {
+        let _ = writeln!(
+            out,
+            "{name}{{interpreter=\"{}\"}} {}",
+            label(&i.name),
+            value(i)
+        );
+    }
+}
+
 /// Renders `snap`; `now_us` (microseconds since the epoch) gives the active calls' ages.
 pub fn render(snap: &Snapshot, now_us: u64) -> String {
     let mut out = String::new();
     let interpreters = snap.by_interpreter();
-    header(
+    by_interpreter(
         &mut out,
-        "mod_python_requests_total",
-        "counter",
-        "Requests served by a Python content handler (PythonHandler).",
+        &interpreters,
+        (
+            "mod_python_requests_total",
+            "counter",
+            "Requests served by a Python content handler (PythonHandler).",
+        ),
+        InterpreterStats::requests,
     );
-    for i in &interpreters {
-        let _ = writeln!(
-            out,
-            "mod_python_requests_total{{interpreter=\"{}\"}} {}",
-            label(&i.name),
-            i.requests()
-        );
-    }
     for (name, help, pick) in [
         (
             "mod_python_calls_total",
@@ -98,34 +112,26 @@ pub fn render(snap: &Snapshot, now_us: u64) -> String {
         let _ = writeln!(out, "{name}_sum{{interpreter=\"{l}\"}} {sum}");
         let _ = writeln!(out, "{name}_count{{interpreter=\"{l}\"}} {count}");
     }
-    header(
+    by_interpreter(
         &mut out,
-        "mod_python_module_reloads_total",
-        "counter",
-        "Modules reloaded because their file changed (PythonAutoReload).",
+        &interpreters,
+        (
+            "mod_python_module_reloads_total",
+            "counter",
+            "Modules reloaded because their file changed (PythonAutoReload).",
+        ),
+        |i| i.reloads,
     );
-    for i in &interpreters {
-        let _ = writeln!(
-            out,
-            "mod_python_module_reloads_total{{interpreter=\"{}\"}} {}",
-            label(&i.name),
-            i.reloads
-        );
-    }
-    header(
+    by_interpreter(
         &mut out,
-        "mod_python_imported_modules",
-        "gauge",
-        "Modules in sys.modules, the most of any live child.",
+        &interpreters,
+        (
+            "mod_python_imported_modules",
+            "gauge",
+            "Modules in sys.modules, the most of any live child.",
+        ),
+        |i| i.modules,
     );
-    for i in &interpreters {
-        let _ = writeln!(
-            out,
-            "mod_python_imported_modules{{interpreter=\"{}\"}} {}",
-            label(&i.name),
-            i.modules
-        );
-    }
     let live = snap.children.iter().filter(|c| c.alive).count();
     header(
         &mut out,
